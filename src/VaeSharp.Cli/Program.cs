@@ -1,0 +1,6 @@
+namespace VaeSharp.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => 0;
+}
