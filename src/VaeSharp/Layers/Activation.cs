@@ -1,0 +1,80 @@
+using System.Numerics.Tensors;
+
+namespace VaeSharp.Layers;
+
+/// <summary>Element-wise nonlinearities used between layers.</summary>
+public enum Activation
+{
+    /// <summary>f(x) = x.</summary>
+    Identity,
+    /// <summary>f(x) = tanh x (the paper's choice).</summary>
+    Tanh,
+    /// <summary>f(x) = max(0, x).</summary>
+    Relu,
+    /// <summary>f(x) = log(1 + eˣ).</summary>
+    Softplus,
+    /// <summary>f(x) = 1 / (1 + e⁻ˣ).</summary>
+    Sigmoid,
+}
+
+/// <summary>
+/// Forward and backward passes of the activations. The backward pass needs only the forward <em>output</em> y,
+/// so layers keep y and not x: tanh′ = 1 − y², sigmoid′ = y(1 − y), relu′ = [y &gt; 0], softplus′ = σ(x) = 1 − e⁻ʸ.
+/// </summary>
+public static class Activations
+{
+    /// <summary>Applies <paramref name="activation"/> in place.</summary>
+    public static void Forward(Activation activation, Span<float> values)
+    {
+        switch (activation)
+        {
+            case Activation.Identity: break;
+            case Activation.Tanh: TensorPrimitives.Tanh(values, values); break;
+            case Activation.Sigmoid: TensorPrimitives.Sigmoid(values, values); break;
+            case Activation.Relu: TensorPrimitives.Max(values, 0f, values); break;
+            case Activation.Softplus:
+                for (int i = 0; i < values.Length; i++) values[i] = Softplus(values[i]);
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+    }
+
+    /// <summary>Numerically stable log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|).</summary>
+    public static float Softplus(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+
+    /// <summary>
+    /// Turns dL/dy into dL/dx in place: <paramref name="gradient"/>[i] *= f′ at the point whose output was <paramref name="output"/>[i].
+    /// </summary>
+    public static void Backward(Activation activation, ReadOnlySpan<float> output, Span<float> gradient)
+    {
+        if (output.Length != gradient.Length) throw new ArgumentException("Output and gradient lengths differ.");
+        switch (activation)
+        {
+            case Activation.Identity: break;
+            case Activation.Tanh:
+                for (int i = 0; i < gradient.Length; i++) { float y = output[i]; gradient[i] *= 1f - y * y; }
+                break;
+            case Activation.Sigmoid:
+                for (int i = 0; i < gradient.Length; i++) { float y = output[i]; gradient[i] *= y * (1f - y); }
+                break;
+            case Activation.Relu:
+                for (int i = 0; i < gradient.Length; i++) if (output[i] <= 0f) gradient[i] = 0f;
+                break;
+            case Activation.Softplus:
+                for (int i = 0; i < gradient.Length; i++) gradient[i] *= 1f - MathF.Exp(-output[i]);
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+    }
+
+    /// <summary>Parses a command-line name (tanh, relu, softplus, sigmoid, identity).</summary>
+    public static Activation Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "tanh" => Activation.Tanh,
+        "relu" => Activation.Relu,
+        "softplus" => Activation.Softplus,
+        "sigmoid" => Activation.Sigmoid,
+        "identity" or "linear" or "none" => Activation.Identity,
+        _ => throw new ArgumentException($"Unknown activation '{name}'; expected tanh, relu, softplus, sigmoid or identity."),
+    };
+}

@@ -1,0 +1,58 @@
+using System.Numerics.Tensors;
+using VaeSharp.Numerics;
+using VaeSharp.Training;
+
+namespace VaeSharp.Layers;
+
+/// <summary>
+/// A fully connected layer y = x·W + b. W is stored [in × out] row-major (so the forward pass is a plain X·W);
+/// model files store it transposed as PyTorch's nn.Linear does ([out × in]).
+/// </summary>
+public sealed class Linear
+{
+    private readonly ParameterArena _arena;
+
+    /// <summary>Reserves W and b in <paramref name="arena"/> under <c>{name}.weight</c> and <c>{name}.bias</c>.</summary>
+    public Linear(ParameterArena arena, string name, int inputs, int outputs)
+    {
+        _arena = arena;
+        Name = name;
+        Inputs = inputs;
+        Outputs = outputs;
+        Weight = arena.Reserve(name + ".weight", inputs, outputs); // [in × out]
+        Bias = arena.Reserve(name + ".bias", 1, outputs);           // [out]
+    }
+
+    /// <summary>Layer name prefix.</summary>
+    public string Name { get; }
+
+    /// <summary>Input width.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Output width.</summary>
+    public int Outputs { get; }
+
+    /// <summary>W, [in × out].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>b, [out].</summary>
+    public Parameter Bias { get; }
+
+    /// <summary>y[rows × out] = x[rows × in]·W + b.</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, WorkerPool pool)
+    {
+        Gemm.MultiplyNNBias(x, _arena.Value(Weight), _arena.Value(Bias), y, rows, Inputs, Outputs, pool);
+    }
+
+    /// <summary>
+    /// Accumulates dW += xᵀ·dy and db += Σ_rows dy; writes dx = dy·Wᵀ when <paramref name="dx"/> is not empty.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int rows, WorkerPool pool, bool accumulateDx = false)
+    {
+        Gemm.MultiplyTN(x, dy, _arena.Gradient(Weight), Inputs, rows, Outputs, accumulate: true, pool);
+        Span<float> db = _arena.Gradient(Bias);
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * Outputs, Outputs), db);
+        if (!dx.IsEmpty)
+            Gemm.MultiplyNT(dy, _arena.Value(Weight), dx, rows, Outputs, Inputs, accumulateDx, pool);
+    }
+}

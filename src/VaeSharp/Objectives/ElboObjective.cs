@@ -1,0 +1,155 @@
+using VaeSharp.Distributions;
+using VaeSharp.Models;
+using VaeSharp.Numerics;
+using VaeSharp.Training;
+
+namespace VaeSharp.Objectives;
+
+/// <summary>The SGVB estimators of the ELBO (Kingma &amp; Welling 2014, §2.3).</summary>
+public enum Estimator
+{
+    /// <summary>Estimator A, eq. (6): (1/L) Σₗ [log p(x, zₗ) − log q(zₗ|x)], all by Monte Carlo.</summary>
+    A,
+    /// <summary>Estimator B, eq. (7): −KL(q(z|x) ‖ p(z)) in closed form + (1/L) Σₗ log p(x|zₗ). The paper's default.</summary>
+    B,
+}
+
+/// <summary>
+/// The evidence lower bound of a <see cref="Vae"/>, estimated with L reparameterized samples per datapoint:
+/// zₗ = μ + σ ⊙ εₗ, εₗ ~ N(0, I). The loss minimised is the negative ELBO averaged over the minibatch
+/// (per-datapoint mean; the paper's minibatch estimator (8) is this times N, which only rescales the step size).
+/// </summary>
+public sealed class ElboObjective : IObjective
+{
+    private readonly Vae _vae;
+    private readonly WorkerPool _pool;
+    private float[] _eps = [], _z = [], _dz = [];   // [rows·L × J]
+    private float[] _dMu = [], _dLogVar = [];       // [rows × J]
+    private int _capacity;
+
+    /// <summary>Creates the objective.</summary>
+    public ElboObjective(Vae vae, Estimator estimator = Estimator.B, int samples = 1, WorkerPool? pool = null)
+    {
+        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "At least one sample per datapoint (L ≥ 1).");
+        _vae = vae;
+        Estimator = estimator;
+        Samples = samples;
+        _pool = pool ?? WorkerPool.Single;
+    }
+
+    /// <summary>The model.</summary>
+    public Vae Model => _vae;
+
+    /// <summary>Estimator A or B.</summary>
+    public Estimator Estimator { get; }
+
+    /// <summary>L, samples of z per datapoint.</summary>
+    public int Samples { get; }
+
+    /// <inheritdoc />
+    public ParameterArena Arena => _vae.Arena;
+
+    /// <inheritdoc />
+    public int InputSize => _vae.InputSize;
+
+    private void Ensure(int rows)
+    {
+        if (rows <= _capacity) return;
+        int j = _vae.Latent;
+        _eps = new float[rows * Samples * j];
+        _z = new float[rows * Samples * j];
+        _dz = new float[rows * Samples * j];
+        _dMu = new float[rows * j];
+        _dLogVar = new float[rows * j];
+        _capacity = rows;
+    }
+
+    /// <inheritdoc />
+    public BatchTerms Evaluate(ReadOnlySpan<float> x, int rows, Rng rng, bool accumulateGradients)
+    {
+        int d = _vae.InputSize, j = _vae.Latent, l = Samples, sampled = rows * l;
+        if (x.Length < rows * d) throw new ArgumentException($"x holds {x.Length} values; {rows} rows of {d} need {rows * d}.", nameof(x));
+        Ensure(rows);
+
+        // Encoder: μ, log σ² [rows × J].
+        _vae.Encode(x, rows, _pool, out Span<float> mu, out Span<float> logVar);
+
+        // Reparameterization: row s = ℓ·rows + i holds zₗ for datapoint i.   ε, z: [rows·L × J]
+        Span<float> eps = _eps.AsSpan(0, sampled * j), z = _z.AsSpan(0, sampled * j);
+        rng.FillNormal(eps);
+        for (int s = 0; s < l; s++)
+            DiagonalGaussian.Reparameterize(mu, logVar, eps.Slice(s * rows * j, rows * j), z.Slice(s * rows * j, rows * j));
+
+        // Decoder and reconstruction term; gradients of the loss w.r.t. the decoder outputs overwrite them in place.
+        _vae.Decode(z, sampled, _pool, out Span<float> output, out Span<float> outLogVar);
+        float scale = accumulateGradients ? 1f / sampled : 0f;
+        double recon = 0;
+        for (int s = 0; s < sampled; s++)
+        {
+            ReadOnlySpan<float> xi = x.Slice(s % rows * d, d);
+            Span<float> o = output.Slice(s * d, d);
+            recon += _vae.Config.Decoder == DecoderKind.Bernoulli
+                ? Bernoulli.LogLikelihood(xi, o, accumulateGradients ? o : default, scale)
+                : GaussianPixels.LogLikelihood(xi, o, outLogVar.Slice(s * d, d),
+                    accumulateGradients ? o : default, accumulateGradients ? outLogVar.Slice(s * d, d) : default, scale);
+        }
+        recon /= l;
+
+        // KL term: closed form (B) or Monte Carlo log q(z|x) − log p(z) (A).
+        double kl = 0;
+        if (Estimator == Estimator.B)
+            kl = DiagonalGaussian.KlToStandardNormal(mu, logVar);
+        else
+        {
+            for (int s = 0; s < sampled; s++)
+            {
+                int i = s % rows;
+                kl += DiagonalGaussian.LogDensity(z.Slice(s * j, j), mu.Slice(i * j, j), logVar.Slice(i * j, j))
+                    - DiagonalGaussian.LogStandardNormal(z.Slice(s * j, j));
+            }
+            kl /= l;
+        }
+
+        if (accumulateGradients)
+            Backward(x, rows, mu, logVar, eps, z, output, outLogVar);
+
+        return new BatchTerms(recon - kl, recon, kl, rows);
+    }
+
+    private void Backward(ReadOnlySpan<float> x, int rows, Span<float> mu, Span<float> logVar,
+        ReadOnlySpan<float> eps, ReadOnlySpan<float> z, Span<float> dOutput, Span<float> dOutLogVar)
+    {
+        int j = _vae.Latent, l = Samples, sampled = rows * l;
+        Span<float> dz = _dz.AsSpan(0, sampled * j);
+        _vae.DecodeBackward(z, dOutput, dOutLogVar, dz, sampled, _pool);
+
+        float perSample = 1f / sampled;
+        if (Estimator == Estimator.A)
+        {
+            // −log p(z) contributes z to dL/dz; log q(z|x) = −½ Σ (log 2π + log σ² + ε²) depends on φ only through log σ².
+            for (int t = 0; t < dz.Length; t++) dz[t] += perSample * z[t];
+        }
+
+        // Through z = μ + exp(½ log σ²) ε:  dL/dμ = Σₗ dL/dzₗ,  dL/dlog σ² = Σₗ dL/dzₗ · ½ σ εₗ.
+        Span<float> dMu = _dMu.AsSpan(0, rows * j), dLogVar = _dLogVar.AsSpan(0, rows * j);
+        dMu.Clear();
+        dLogVar.Clear();
+        for (int s = 0; s < l; s++)
+        {
+            int o = s * rows * j;
+            for (int t = 0; t < rows * j; t++)
+            {
+                float g = dz[o + t];
+                dMu[t] += g;
+                dLogVar[t] += g * 0.5f * MathF.Exp(0.5f * logVar[t]) * eps[o + t];
+            }
+        }
+
+        if (Estimator == Estimator.B)
+            DiagonalGaussian.AddKlGradient(mu, logVar, dMu, dLogVar, 1f / rows);
+        else
+            for (int t = 0; t < dLogVar.Length; t++) dLogVar[t] -= 0.5f / rows;
+
+        _vae.EncodeBackward(x, dMu, dLogVar, rows, _pool);
+    }
+}

@@ -1,0 +1,38 @@
+using VaeSharp.Numerics;
+using VaeSharp.Training;
+
+namespace VaeSharp.Objectives;
+
+/// <summary>
+/// The three terms an objective reports for a minibatch, each <em>summed</em> over its datapoints (nats).
+/// Divide by <see cref="Rows"/> for per-datapoint figures.
+/// </summary>
+/// <param name="Objective">Σ of the per-datapoint objective (the ELBO for a VAE: higher is better).</param>
+/// <param name="Reconstruction">Σ of E_q[log p(x|z)] estimates.</param>
+/// <param name="Kl">Σ of KL(q(z|x) ‖ p(z)) (closed form, or its Monte Carlo estimate under estimator A).</param>
+/// <param name="Rows">Datapoints in the batch.</param>
+public readonly record struct BatchTerms(double Objective, double Reconstruction, double Kl, int Rows)
+{
+    /// <summary>Adds two batches' sums.</summary>
+    public static BatchTerms operator +(BatchTerms a, BatchTerms b)
+        => new(a.Objective + b.Objective, a.Reconstruction + b.Reconstruction, a.Kl + b.Kl, a.Rows + b.Rows);
+}
+
+/// <summary>
+/// A training objective over one parameter arena. The trainer minimises the loss −(1/M) Σᵢ objective(xᵢ) over minibatches of M rows:
+/// <see cref="Evaluate"/> with gradients accumulates ∂loss/∂θ into the arena's gradient array.
+/// </summary>
+public interface IObjective
+{
+    /// <summary>The parameters the objective depends on.</summary>
+    ParameterArena Arena { get; }
+
+    /// <summary>Values per datapoint (D).</summary>
+    int InputSize { get; }
+
+    /// <summary>
+    /// Evaluates the objective on x [rows × D], drawing any noise from <paramref name="rng"/>; when
+    /// <paramref name="accumulateGradients"/> is true, adds the gradient of −(1/rows)·Σ objective to the arena's gradients.
+    /// </summary>
+    BatchTerms Evaluate(ReadOnlySpan<float> x, int rows, Rng rng, bool accumulateGradients);
+}

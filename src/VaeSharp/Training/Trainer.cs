@@ -1,0 +1,147 @@
+using VaeSharp.Numerics;
+using VaeSharp.Objectives;
+
+namespace VaeSharp.Training;
+
+/// <summary>Rows of float data for training or evaluation: [Count × Dimension], row-major.</summary>
+/// <param name="Features">The values.</param>
+/// <param name="Count">Rows.</param>
+/// <param name="Dimension">Values per row.</param>
+public readonly record struct DataMatrix(ReadOnlyMemory<float> Features, int Count, int Dimension)
+{
+    /// <summary>Row <paramref name="i"/>.</summary>
+    public ReadOnlySpan<float> Row(int i) => Features.Span.Slice(i * Dimension, Dimension);
+}
+
+/// <summary>How minibatches are formed.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>M, datapoints per minibatch (the paper: 100).</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>Seed of every random stream (shuffling, binarization, ε), derived per epoch so a run resumes bit-identically.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>When true, each minibatch is a fresh Bernoulli draw of the grey levels ("dynamic binarization").</summary>
+    public bool DynamicBinarization { get; init; }
+}
+
+/// <summary>Progress of one training step, reported to <see cref="Trainer.RunEpoch"/>'s callback.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Batch">1-based minibatch within the epoch.</param>
+/// <param name="Batches">Minibatches in the epoch.</param>
+/// <param name="RunningObjective">Mean objective per datapoint so far in this epoch.</param>
+public readonly record struct StepProgress(int Epoch, int Batch, int Batches, double RunningObjective);
+
+/// <summary>What one epoch of training produced.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Train">Sums of the training objective's terms over the epoch's minibatches (as they were during training).</param>
+/// <param name="Seconds">Wall-clock seconds of training (evaluation excluded).</param>
+public readonly record struct EpochResult(int Epoch, BatchTerms Train, double Seconds)
+{
+    /// <summary>Training datapoints per second.</summary>
+    public double SamplesPerSecond => Train.Rows / Seconds;
+}
+
+/// <summary>Raised when the objective becomes NaN or infinite; the parameters of the last finished epoch are the last good ones.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// The AEVB algorithm (paper, Algorithm 1): repeat { random minibatch X^M; ε ~ p(ε); g ← ∇ L̃(θ, φ; X^M, ε); update θ, φ with g }.
+/// Takes any <see cref="IObjective"/>; every random stream is derived from (seed, epoch), so the same seed, data and thread
+/// count give bit-identical results, and resuming at an epoch boundary continues exactly.
+/// </summary>
+public sealed class Trainer
+{
+    private const ulong ShuffleStream = 1, BinarizeStream = 2, NoiseStream = 3, EvalStream = 4;
+    private readonly IObjective _objective;
+    private readonly Optimizer _optimizer;
+    private readonly WorkerPool _pool;
+    private readonly float[] _batch;   // [M × D]
+    private int[] _order = [];
+    private int[] _evalIndex = [];
+
+    /// <summary>Creates a trainer.</summary>
+    public Trainer(IObjective objective, Optimizer optimizer, TrainerOptions options, WorkerPool? pool = null)
+    {
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "Batch size must be at least 1.");
+        _objective = objective;
+        _optimizer = optimizer;
+        Options = options;
+        _pool = pool ?? WorkerPool.Single;
+        _batch = new float[options.BatchSize * objective.InputSize];
+    }
+
+    /// <summary>Options.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>Runs epoch <paramref name="epoch"/> (1-based) over <paramref name="data"/>.</summary>
+    public EpochResult RunEpoch(DataMatrix data, int epoch, Action<StepProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (data.Dimension != _objective.InputSize)
+            throw new ArgumentException($"Data rows have {data.Dimension} values; the model expects {_objective.InputSize}.", nameof(data));
+        if (data.Count == 0) throw new ArgumentException("The training data is empty.", nameof(data));
+        ulong e = (ulong)epoch;
+        var shuffle = Rng.ForStream(Options.Seed, e * 16 + ShuffleStream);
+        var binarize = Rng.ForStream(Options.Seed, e * 16 + BinarizeStream);
+        var noise = Rng.ForStream(Options.Seed, e * 16 + NoiseStream);
+        if (_order.Length != data.Count) _order = new int[data.Count];
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        shuffle.Shuffle(_order);
+
+        int m = Options.BatchSize, batches = (data.Count + m - 1) / m;
+        var total = default(BatchTerms);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int b = 0; b < batches; b++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int rows = Math.Min(m, data.Count - b * m);
+            Gather(data, _order.AsSpan(b * m, rows), binarize);
+            _objective.Arena.ZeroGradients();
+            var terms = _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: true);
+            if (!double.IsFinite(terms.Objective))
+                throw new TrainingDivergedException($"The objective became {terms.Objective} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");
+            _optimizer.Step(_pool);
+            total += terms;
+            progress?.Invoke(new StepProgress(epoch, b + 1, batches, total.Objective / total.Rows));
+        }
+        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return new EpochResult(epoch, total, seconds);
+    }
+
+    private void Gather(DataMatrix data, ReadOnlySpan<int> rows, Rng binarize)
+    {
+        int d = data.Dimension;
+        ReadOnlySpan<float> all = data.Features.Span;
+        for (int r = 0; r < rows.Length; r++)
+        {
+            ReadOnlySpan<float> src = all.Slice(rows[r] * d, d);
+            Span<float> dst = _batch.AsSpan(r * d, d);
+            if (Options.DynamicBinarization)
+                for (int i = 0; i < d; i++) dst[i] = binarize.NextFloat() < src[i] ? 1f : 0f;
+            else
+                src.CopyTo(dst);
+        }
+    }
+
+    /// <summary>
+    /// Evaluates the objective over all of <paramref name="data"/> with a fixed noise stream (the same for every call with the
+    /// same seed, so curves across epochs compare like with like). With dynamic binarization, the data are binarized once with
+    /// a fixed stream too.
+    /// </summary>
+    public BatchTerms Evaluate(DataMatrix data)
+    {
+        var noise = Rng.ForStream(Options.Seed, EvalStream);
+        var binarize = Rng.ForStream(Options.Seed, EvalStream + 1);
+        int m = Options.BatchSize;
+        var total = default(BatchTerms);
+        if (_evalIndex.Length < m) _evalIndex = new int[m];
+        Span<int> idx = _evalIndex;
+        for (int start = 0; start < data.Count; start += m)
+        {
+            int rows = Math.Min(m, data.Count - start);
+            for (int r = 0; r < rows; r++) idx[r] = start + r;
+            Gather(data, idx[..rows], binarize);
+            total += _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: false);
+        }
+        return total;
+    }
+}
