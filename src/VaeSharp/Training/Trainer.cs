@@ -116,7 +116,7 @@ public sealed class Trainer
             ReadOnlySpan<float> src = all.Slice(rows[r] * d, d);
             Span<float> dst = _batch.AsSpan(r * d, d);
             if (Options.DynamicBinarization)
-                for (int i = 0; i < d; i++) dst[i] = binarize.NextFloat() < src[i] ? 1f : 0f;
+                Data.Binarizer.Sample(src, dst, binarize);
             else
                 src.CopyTo(dst);
         }

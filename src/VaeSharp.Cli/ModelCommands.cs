@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Globalization;
+using VaeSharp.Evaluation;
+using VaeSharp.IO;
+using VaeSharp.Numerics;
+using VaeSharp.Training;
+
+namespace VaeSharp.Cli;
+
+/// <summary>Commands that use a trained model folder.</summary>
+internal static class ModelCommands
+{
+    public static Command Eval()
+    {
+        var model = CommonOptions.Model();
+        var dataset = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
+        dataset.AcceptOnlyFromAmong([.. VaeSharp.Data.DatasetCatalog.Names]);
+        var dataDir = CommonOptions.DataDir();
+        var split = new Option<string>("--split") { Description = "Split to evaluate.", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "test");
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("eval", "Print the ELBO, reconstruction term and KL per datapoint (nats) of a model on a data split.")
+        {
+            model, dataset, dataDir, split, threads,
+        };
+        cmd.SetAction(pr => Program.Guard(() =>
+        {
+            string dir = pr.GetValue(model)!;
+            var loaded = ModelFile.Load(dir);
+            string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
+            var data = CommonOptions.Load(name, pr.GetValue(split)!, pr.GetValue(dataDir));
+            using var session = TrainingSession.Resume(dir, data, data, Math.Max(1, pr.GetValue(threads)));
+            var t = session.Evaluate(data);
+            var ci = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}):",
+                name, pr.GetValue(split), data.Count, loaded.State.Binarization, loaded.State.Estimator, loaded.State.Samples));
+            Console.WriteLine(string.Format(ci, "  ELBO            {0,10:F3} nats per datapoint", t.Objective / t.Rows));
+            Console.WriteLine(string.Format(ci, "  reconstruction  {0,10:F3}", t.Reconstruction / t.Rows));
+            Console.WriteLine(string.Format(ci, "  KL              {0,10:F3}", t.Kl / t.Rows));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command Sample()
+    {
+        var model = CommonOptions.Model();
+        var output = CommonOptions.OutFile("samples.png");
+        var count = new Option<int>("--count") { Description = "Images to draw.", DefaultValueFactory = _ => 100 };
+        var seed = CommonOptions.Seed();
+        var cmd = new Command("sample", "Decode draws z ~ N(0, I) into a grid of images.") { model, output, count, seed };
+        cmd.SetAction(pr => Program.Guard(() =>
+        {
+            var vae = ModelFile.Load(pr.GetValue(model)!).Model;
+            int n = pr.GetValue(count);
+            if (n < 1) throw new ArgumentException($"--count must be positive (got {n}).");
+            Save(Pictures.Samples(vae, n, Math.Min(n, 10), pr.GetValue(seed)), pr.GetValue(output)!);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command Reconstruct()
+    {
+        var model = CommonOptions.Model();
+        var output = CommonOptions.OutFile("reconstructions.png");
+        var dataset = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
+        dataset.AcceptOnlyFromAmong([.. VaeSharp.Data.DatasetCatalog.Names]);
+        var dataDir = CommonOptions.DataDir();
+        var count = new Option<int>("--count") { Description = "Test images to reconstruct.", DefaultValueFactory = _ => 30 };
+        var cmd = new Command("reconstruct", "Test images above their reconstructions (decoded from z = μ(x)).") { model, output, dataset, dataDir, count };
+        cmd.SetAction(pr => Program.Guard(() =>
+        {
+            var loaded = ModelFile.Load(pr.GetValue(model)!);
+            var data = CommonOptions.Load(pr.GetValue(dataset) ?? loaded.State.Dataset, "test", pr.GetValue(dataDir));
+            int n = Math.Min(pr.GetValue(count), data.Count);
+            if (n < 1) throw new ArgumentException($"--count must be positive (got {pr.GetValue(count)}).");
+            if (data.Dimension != loaded.Model.InputSize)
+                throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+            Save(Pictures.Reconstructions(loaded.Model, data.Features, n), pr.GetValue(output)!);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command Manifold()
+    {
+        var model = CommonOptions.Model();
+        var output = CommonOptions.OutFile("manifold.png");
+        var steps = new Option<int>("--steps") { Description = "Grid points per axis.", DefaultValueFactory = _ => 20 };
+        var cmd = new Command("manifold", "The learned 2-D manifold: a grid of z through the inverse normal CDF, decoded (paper Figure 4).") { model, output, steps };
+        cmd.SetAction(pr => Program.Guard(() =>
+        {
+            var vae = ModelFile.Load(pr.GetValue(model)!).Model;
+            int s = pr.GetValue(steps);
+            if (s < 2) throw new ArgumentException($"--steps must be at least 2 (got {s}).");
+            Save(Pictures.Manifold(vae, s), pr.GetValue(output)!);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    public static Command LatentMap()
+    {
+        var model = CommonOptions.Model();
+        var output = CommonOptions.OutFile("latent-map.png");
+        var dataset = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
+        dataset.AcceptOnlyFromAmong([.. VaeSharp.Data.DatasetCatalog.Names]);
+        var dataDir = CommonOptions.DataDir();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("latent-map", "Test-set means μ(x) in a 2-D latent space, coloured by label.") { model, output, dataset, dataDir, threads };
+        cmd.SetAction(pr => Program.Guard(() =>
+        {
+            var loaded = ModelFile.Load(pr.GetValue(model)!);
+            var data = CommonOptions.Load(pr.GetValue(dataset) ?? loaded.State.Dataset, "test", pr.GetValue(dataDir));
+            if (data.Dimension != loaded.Model.InputSize)
+                throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+            using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
+            Save(Pictures.LatentMap(loaded.Model, data, pool), pr.GetValue(output)!);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static void Save(VaeSharp.Imaging.Image image, string path)
+    {
+        image.SavePng(path);
+        Console.WriteLine($"wrote {path} ({image.Width}×{image.Height})");
+    }
+}

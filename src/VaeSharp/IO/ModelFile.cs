@@ -1,0 +1,204 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using VaeSharp.Layers;
+using VaeSharp.Models;
+using VaeSharp.Training;
+
+namespace VaeSharp.IO;
+
+/// <summary>Training settings and progress saved beside a model so that <c>vae train --resume</c> continues exactly.</summary>
+public sealed record TrainingState
+{
+    /// <summary>Dataset name (e.g. mnist-sample, mnist).</summary>
+    public string Dataset { get; init; } = "";
+    /// <summary>none, static or dynamic.</summary>
+    public string Binarization { get; init; } = "dynamic";
+    /// <summary>SGVB estimator, A or B.</summary>
+    public string Estimator { get; init; } = "B";
+    /// <summary>L, samples of z per datapoint.</summary>
+    public int Samples { get; init; } = 1;
+    /// <summary>M, minibatch size.</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>Seed of all random streams.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Datapoints held out of the training split for validation.</summary>
+    public int Validation { get; init; }
+    /// <summary>How parameters were initialized (pytorch-default or normal:σ).</summary>
+    public string Initialization { get; init; } = "pytorch-default";
+    /// <summary>Optimizer settings.</summary>
+    public OptimizerSettings Optimizer { get; init; } = new();
+    /// <summary>Optimizer updates taken.</summary>
+    public long OptimizerSteps { get; init; }
+    /// <summary>Epochs finished.</summary>
+    public int Epoch { get; init; }
+    /// <summary>Training datapoints processed so far.</summary>
+    public long SamplesSeen { get; init; }
+}
+
+/// <summary>What <see cref="ModelFile.Load"/> returns.</summary>
+/// <param name="Model">The model with its parameters.</param>
+/// <param name="State">Training settings and progress.</param>
+/// <param name="OptimizerState">Optimizer arrays by name (empty if the folder has no optimizer file).</param>
+public sealed record LoadedModel(Vae Model, TrainingState State, IReadOnlyDictionary<string, float[]> OptimizerState);
+
+/// <summary>
+/// A model folder: <c>model.safetensors</c> (weights, PyTorch nn.Linear layout: weight [out × in], bias [out]),
+/// <c>model.json</c> (architecture, data, training settings, epoch) and <c>optimizer.safetensors</c> (optimizer moments, flat).
+/// See docs/MODEL-FILES.md.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>Weights file name.</summary>
+    public const string WeightsFile = "model.safetensors";
+    /// <summary>Manifest file name.</summary>
+    public const string ManifestFile = "model.json";
+    /// <summary>Optimizer state file name.</summary>
+    public const string OptimizerFile = "optimizer.safetensors";
+    /// <summary>Format tag written in the manifest.</summary>
+    public const string Format = "vaesharp.vae";
+    /// <summary>Manifest version.</summary>
+    public const int Version = 1;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private sealed record Manifest
+    {
+        public string Format { get; init; } = ModelFile.Format;
+        public int Version { get; init; } = ModelFile.Version;
+        public ArchitectureJson Architecture { get; init; } = new();
+        public TrainingState Training { get; init; } = new();
+        public string Weights { get; init; } = WeightsFile;
+        public string OptimizerState { get; init; } = OptimizerFile;
+    }
+
+    private sealed record ArchitectureJson
+    {
+        public string Model { get; init; } = "vae";
+        public int InputSize { get; init; }
+        public int ImageWidth { get; init; }
+        public int ImageHeight { get; init; }
+        public int[] Hidden { get; init; } = [];
+        public int Latent { get; init; }
+        public Activation Activation { get; init; }
+        public DecoderKind Decoder { get; init; }
+    }
+
+    /// <summary>
+    /// Writes the three files into <paramref name="directory"/>. Each is written to a temporary name and renamed, the manifest last,
+    /// and all three carry the epoch so a torn set is detected on load.
+    /// </summary>
+    public static void Save(string directory, Vae model, TrainingState state, Optimizer? optimizer)
+    {
+        Directory.CreateDirectory(directory);
+        var meta = new Dictionary<string, string> { ["format"] = Format, ["epoch"] = state.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        SafeTensors.Write(Path.Combine(directory, WeightsFile), ToTensors(model), meta);
+        if (optimizer is not null)
+        {
+            var tensors = optimizer.State.Select(s => new NamedTensor(s.Name, [s.Values.Length], s.Values)).ToList();
+            SafeTensors.Write(Path.Combine(directory, OptimizerFile), tensors, meta);
+        }
+        var c = model.Config;
+        var manifest = new Manifest
+        {
+            Architecture = new ArchitectureJson
+            {
+                InputSize = c.InputSize, ImageWidth = c.ImageWidth, ImageHeight = c.ImageHeight,
+                Hidden = c.Hidden, Latent = c.Latent, Activation = c.Activation, Decoder = c.Decoder,
+            },
+            Training = state,
+        };
+        Imaging.AtomicFile.WriteText(Path.Combine(directory, ManifestFile), JsonSerializer.Serialize(manifest, Json) + "\n");
+    }
+
+    /// <summary>The model's tensors in PyTorch layout: weights transposed from [in × out] to [out × in].</summary>
+    public static List<NamedTensor> ToTensors(Vae model)
+    {
+        var list = new List<NamedTensor>();
+        foreach (var p in model.Arena.Parameters)
+        {
+            ReadOnlySpan<float> v = model.Arena.Value(p);
+            if (IsWeight(p))
+            {
+                var t = new float[p.Length];
+                for (int i = 0; i < p.Rows; i++)
+                    for (int o = 0; o < p.Cols; o++) t[o * p.Rows + i] = v[i * p.Cols + o];
+                list.Add(new NamedTensor(p.Name, [p.Cols, p.Rows], t));
+            }
+            else list.Add(new NamedTensor(p.Name, [p.Cols], v.ToArray()));
+        }
+        return list;
+    }
+
+    private static bool IsWeight(Parameter p) => p.Name.EndsWith(".weight", StringComparison.Ordinal);
+
+    /// <summary>Reads a model folder, checking that the weights agree with the manifest's architecture.</summary>
+    public static LoadedModel Load(string directory)
+    {
+        string manifestPath = Path.Combine(directory, ManifestFile);
+        if (!Directory.Exists(directory)) throw new FileNotFoundException($"{directory}: no such model folder.");
+        if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{manifestPath}: missing; is {directory} a folder written by `vae train`?");
+        Manifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllText(manifestPath), Json)
+                ?? throw new InvalidDataException($"{manifestPath}: empty manifest.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{manifestPath}: not a valid model manifest ({e.Message}).", e);
+        }
+        if (manifest.Format != Format) throw new InvalidDataException($"{manifestPath}: format is '{manifest.Format}', expected '{Format}'.");
+        if (manifest.Version > Version) throw new InvalidDataException($"{manifestPath}: version {manifest.Version} is newer than this VaeSharp reads ({Version}).");
+        var a = manifest.Architecture;
+        var config = new VaeConfig
+        {
+            InputSize = a.InputSize, ImageWidth = a.ImageWidth, ImageHeight = a.ImageHeight,
+            Hidden = a.Hidden ?? [], Latent = a.Latent, Activation = a.Activation, Decoder = a.Decoder,
+        };
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: {e.Message}", e); }
+
+        var model = new Vae(config);
+        string weightsPath = Path.Combine(directory, WeightsFile);
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: missing.");
+        var weights = SafeTensors.Read(weightsPath);
+        CheckEpoch(weights.Metadata, weightsPath, manifest.Training.Epoch);
+        var byName = weights.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var p in model.Arena.Parameters)
+        {
+            int[] expected = IsWeight(p) ? [p.Cols, p.Rows] : [p.Cols];
+            if (!byName.Remove(p.Name, out var t))
+                throw new InvalidDataException($"{weightsPath}: tensor '{p.Name}' is missing (the architecture in {ManifestFile} needs it with shape [{string.Join(", ", expected)}]).");
+            if (!t.Shape.SequenceEqual(expected))
+                throw new InvalidDataException($"{weightsPath}: tensor '{p.Name}' has shape [{string.Join(", ", t.Shape)}] but {ManifestFile} describes [{string.Join(", ", expected)}].");
+            Span<float> v = model.Arena.Value(p);
+            if (IsWeight(p))
+                for (int o = 0; o < p.Cols; o++)
+                    for (int i = 0; i < p.Rows; i++) v[i * p.Cols + o] = t.Data[o * p.Rows + i];
+            else t.Data.CopyTo(v);
+        }
+        if (byName.Count > 0)
+            throw new InvalidDataException($"{weightsPath}: unexpected tensor(s) {string.Join(", ", byName.Keys)} for the architecture in {ManifestFile}.");
+
+        var optimizerState = new Dictionary<string, float[]>();
+        string optimizerPath = Path.Combine(directory, OptimizerFile);
+        if (File.Exists(optimizerPath))
+        {
+            var opt = SafeTensors.Read(optimizerPath);
+            CheckEpoch(opt.Metadata, optimizerPath, manifest.Training.Epoch);
+            foreach (var t in opt.Tensors) optimizerState[t.Name] = t.Data;
+        }
+        return new LoadedModel(model, manifest.Training, optimizerState);
+    }
+
+    private static void CheckEpoch(IReadOnlyDictionary<string, string> metadata, string path, int epoch)
+    {
+        if (metadata.TryGetValue("epoch", out var e) && e != epoch.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: written at epoch {e} but {ManifestFile} says epoch {epoch}; the save was interrupted. Re-run training or restore the folder.");
+    }
+}

@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Text;
+using VaeSharp.Data;
+using VaeSharp.Evaluation;
+using VaeSharp.Imaging;
+using VaeSharp.IO;
+using VaeSharp.Models;
+using VaeSharp.Numerics;
+using VaeSharp.Objectives;
+
+namespace VaeSharp.Training;
+
+/// <summary>Everything that defines a VAE training run.</summary>
+public sealed record SessionSettings
+{
+    /// <summary>Architecture.</summary>
+    public required VaeConfig Config { get; init; }
+    /// <summary>Dataset name, recorded in the model file.</summary>
+    public string Dataset { get; init; } = DatasetCatalog.DefaultName;
+    /// <summary>Binarization of the data.</summary>
+    public Binarization Binarization { get; init; } = Binarization.Dynamic;
+    /// <summary>SGVB estimator.</summary>
+    public Estimator Estimator { get; init; } = Estimator.B;
+    /// <summary>L, samples of z per datapoint.</summary>
+    public int Samples { get; init; } = 1;
+    /// <summary>M, minibatch size.</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>Seed of every random stream.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Optimizer.</summary>
+    public OptimizerSettings Optimizer { get; init; } = OptimizerSettings.Default(OptimizerKind.Adam);
+    /// <summary>Initialization scheme.</summary>
+    public Initialization Initialization { get; init; } = Initialization.PyTorchDefault;
+    /// <summary>σ of <see cref="Initialization.Normal"/>.</summary>
+    public float InitScale { get; init; } = 0.01f;
+    /// <summary>Training datapoints held out for validation (0: none).</summary>
+    public int Validation { get; init; }
+}
+
+/// <summary>One epoch's figures, per datapoint in <see cref="Train"/> etc. as sums (divide by Rows).</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="SamplesSeen">Training datapoints processed after this epoch.</param>
+/// <param name="Train">Training terms as they were during the epoch.</param>
+/// <param name="Test">Terms on the test split.</param>
+/// <param name="Validation">Terms on the validation split, when one is held out.</param>
+/// <param name="Seconds">Training seconds.</param>
+public readonly record struct EpochSummary(int Epoch, long SamplesSeen, BatchTerms Train, BatchTerms Test, BatchTerms? Validation, double Seconds)
+{
+    /// <summary>Training datapoints per second.</summary>
+    public double SamplesPerSecond => Train.Rows / Seconds;
+}
+
+/// <summary>
+/// A VAE training run over a training and a test set: builds or resumes the model, runs epochs and writes the run folder
+/// (checkpoint, metrics.csv, elbo.svg and pictures). The CLI drives it; it writes nothing to the console.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    /// <summary>Columns of metrics.csv.</summary>
+    public const string MetricsHeader = "epoch,samples_seen,train_elbo,train_recon,train_kl,test_elbo,test_recon,test_kl,epoch_seconds,samples_per_second,valid_elbo";
+
+    private readonly WorkerPool _pool;
+    private readonly Trainer _trainer;
+    private readonly Optimizer _optimizer;
+    private readonly DataMatrix _train, _test;
+    private readonly DataMatrix? _valid;
+    private readonly Dataset _testSet;
+    private readonly List<EpochSummary> _history = [];
+
+    private TrainingSession(Vae model, SessionSettings settings, TrainingState state, Dataset train, Dataset test, int threads,
+        IReadOnlyDictionary<string, float[]>? optimizerState)
+    {
+        Model = model;
+        Settings = settings;
+        State = state;
+        _pool = new WorkerPool(threads);
+        _optimizer = new Optimizer(model.Arena, settings.Optimizer);
+        if (optimizerState is not null && optimizerState.Count > 0) _optimizer.Restore(state.OptimizerSteps, optimizerState);
+        var objective = new ElboObjective(model, settings.Estimator, settings.Samples, _pool);
+        _trainer = new Trainer(objective, _optimizer, new TrainerOptions
+        {
+            BatchSize = settings.BatchSize, Seed = settings.Seed, DynamicBinarization = settings.Binarization == Binarization.Dynamic,
+        }, _pool);
+
+        if (train.Dimension != model.InputSize || test.Dimension != model.InputSize)
+            throw new ArgumentException($"The data has {train.Dimension} values per image; the model expects {model.InputSize}.");
+        Dataset validation = null!;
+        if (settings.Validation > 0) (train, validation) = train.SplitValidation(settings.Validation, settings.Seed);
+        _testSet = test;
+        if (settings.Binarization == Binarization.Static)
+        {
+            train = Binarizer.Static(train, Rng.ForStream(settings.Seed, 101).NextUInt64());
+            test = Binarizer.Static(test, Rng.ForStream(settings.Seed, 102).NextUInt64());
+            if (validation is not null) validation = Binarizer.Static(validation, Rng.ForStream(settings.Seed, 103).NextUInt64());
+        }
+        _train = new DataMatrix(train.Features, train.Count, train.Dimension);
+        _test = new DataMatrix(test.Features, test.Count, test.Dimension);
+        if (validation is not null) _valid = new DataMatrix(validation.Features, validation.Count, validation.Dimension);
+    }
+
+    /// <summary>The model.</summary>
+    public Vae Model { get; }
+
+    /// <summary>The settings.</summary>
+    public SessionSettings Settings { get; }
+
+    /// <summary>Progress so far (epoch, samples seen, optimizer steps).</summary>
+    public TrainingState State { get; private set; }
+
+    /// <summary>Epochs run so far, including those read back from metrics.csv on resume.</summary>
+    public IReadOnlyList<EpochSummary> History => _history;
+
+    /// <summary>Training datapoints per epoch.</summary>
+    public int TrainCount => _train.Count;
+
+    /// <summary>Starts a new run with freshly initialized parameters.</summary>
+    public static TrainingSession Create(SessionSettings settings, Dataset train, Dataset test, int threads)
+    {
+        var model = new Vae(settings.Config);
+        model.Initialize(settings.Initialization, Rng.ForStream(settings.Seed, 100), settings.InitScale);
+        var state = ToState(settings, epoch: 0, samplesSeen: 0, steps: 0);
+        return new TrainingSession(model, settings, state, train, test, threads, null);
+    }
+
+    /// <summary>Continues the run saved in <paramref name="directory"/> after its last finished epoch.</summary>
+    public static TrainingSession Resume(string directory, Dataset train, Dataset test, int threads)
+    {
+        var loaded = ModelFile.Load(directory);
+        var s = loaded.State;
+        var settings = new SessionSettings
+        {
+            Config = loaded.Model.Config,
+            Dataset = s.Dataset,
+            Binarization = Enum.Parse<Binarization>(s.Binarization, ignoreCase: true),
+            Estimator = Enum.Parse<Estimator>(s.Estimator, ignoreCase: true),
+            Samples = s.Samples, BatchSize = s.BatchSize, Seed = s.Seed, Optimizer = s.Optimizer, Validation = s.Validation,
+        };
+        if (loaded.OptimizerState.Count == 0 && s.OptimizerSteps > 0)
+            throw new InvalidDataException($"{Path.Combine(directory, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
+        var session = new TrainingSession(loaded.Model, settings, s, train, test, threads, loaded.OptimizerState);
+        session.ReadHistory(Path.Combine(directory, "metrics.csv"));
+        return session;
+    }
+
+    private static TrainingState ToState(SessionSettings s, int epoch, long samplesSeen, long steps) => new()
+    {
+        Dataset = s.Dataset,
+        Binarization = s.Binarization.ToString().ToLowerInvariant(),
+        Estimator = s.Estimator.ToString(),
+        Samples = s.Samples, BatchSize = s.BatchSize, Seed = s.Seed, Validation = s.Validation,
+        Initialization = s.Initialization == Initialization.Normal ? $"normal:{s.InitScale.ToString(CultureInfo.InvariantCulture)}" : "pytorch-default",
+        Optimizer = s.Optimizer, OptimizerSteps = steps, Epoch = epoch, SamplesSeen = samplesSeen,
+    };
+
+    /// <summary>Runs the next epoch and evaluates the test (and validation) split.</summary>
+    public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default)
+    {
+        int epoch = State.Epoch + 1;
+        var result = _trainer.RunEpoch(_train, epoch, progress, cancel);
+        var test = _trainer.Evaluate(_test);
+        BatchTerms? valid = _valid is { } v ? _trainer.Evaluate(v) : null;
+        State = State with { Epoch = epoch, SamplesSeen = State.SamplesSeen + result.Train.Rows, OptimizerSteps = _optimizer.Steps };
+        var summary = new EpochSummary(epoch, State.SamplesSeen, result.Train, test, valid, result.Seconds);
+        _history.Add(summary);
+        return summary;
+    }
+
+    /// <summary>Evaluates the model on <paramref name="data"/> (binarized as in training, with a fixed noise stream).</summary>
+    public BatchTerms Evaluate(Dataset data) => _trainer.Evaluate(new DataMatrix(data.Features, data.Count, data.Dimension));
+
+    /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
+    public void SaveCheckpoint(string directory)
+    {
+        ModelFile.Save(directory, Model, State, _optimizer);
+        AtomicFile.WriteText(Path.Combine(directory, "metrics.csv"), MetricsCsv());
+        ElboChart().Save(Path.Combine(directory, "elbo.svg"));
+    }
+
+    /// <summary>Writes samples.png and reconstructions.png, and for a 2-D latent space manifold.png and latent-map.png.</summary>
+    public IReadOnlyList<string> SavePictures(string directory)
+    {
+        var written = new List<string>();
+        void Save(string name, Image image) { string p = Path.Combine(directory, name); image.SavePng(p); written.Add(p); }
+        Save("samples.png", Pictures.Samples(Model, seed: Settings.Seed, pool: _pool));
+        Save("reconstructions.png", Pictures.Reconstructions(Model, _testSet.Features, Math.Min(30, _testSet.Count), pool: _pool));
+        if (Model.Latent == 2)
+        {
+            Save("manifold.png", Pictures.Manifold(Model, pool: _pool));
+            if (_testSet.Labels is not null) Save("latent-map.png", Pictures.LatentMap(Model, _testSet, _pool));
+        }
+        return written;
+    }
+
+    private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>metrics.csv: one row per epoch, figures in nats per datapoint.</summary>
+    public string MetricsCsv()
+    {
+        var sb = new StringBuilder(MetricsHeader).Append('\n');
+        foreach (var e in _history)
+        {
+            double tr = e.Train.Rows, te = e.Test.Rows;
+            sb.Append(e.Epoch).Append(',').Append(e.SamplesSeen).Append(',')
+              .Append(F(e.Train.Objective / tr)).Append(',').Append(F(e.Train.Reconstruction / tr)).Append(',').Append(F(e.Train.Kl / tr)).Append(',')
+              .Append(F(e.Test.Objective / te)).Append(',').Append(F(e.Test.Reconstruction / te)).Append(',').Append(F(e.Test.Kl / te)).Append(',')
+              .Append(F(e.Seconds)).Append(',').Append(F(e.SamplesPerSecond)).Append(',')
+              .Append(e.Validation is { } v ? F(v.Objective / v.Rows) : "").Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private void ReadHistory(string path)
+    {
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path);
+        for (int i = 1; i < lines.Length; i++)
+        {
+            var f = lines[i].Split(',');
+            if (f.Length < 10) continue;
+            int epoch = int.Parse(f[0], CultureInfo.InvariantCulture);
+            if (epoch > State.Epoch) break;
+            double D(int k) => double.Parse(f[k], CultureInfo.InvariantCulture);
+            // Sums are rebuilt from the stored per-datapoint figures: train rows from throughput × time, test rows = 1.
+            double seconds = D(8);
+            int rows = Math.Max(1, (int)Math.Round(D(9) * seconds));
+            var train = new BatchTerms(D(2) * rows, D(3) * rows, D(4) * rows, rows);
+            var test = new BatchTerms(D(5), D(6), D(7), 1);
+            BatchTerms? valid = f.Length > 10 && f[10].Length > 0 ? new BatchTerms(D(10), double.NaN, double.NaN, 1) : null;
+            _history.Add(new EpochSummary(epoch, long.Parse(f[1], CultureInfo.InvariantCulture), train, test, valid, seconds));
+        }
+    }
+
+    /// <summary>The lower bound against training samples seen (log x axis), as in the paper's Figure 2.</summary>
+    public SvgChart ElboChart()
+    {
+        var chart = new SvgChart
+        {
+            Title = $"ELBO, {Settings.Dataset}, J = {Model.Latent}", XLabel = "training samples evaluated",
+            YLabel = "ELBO (nats per datapoint)", LogX = true,
+        };
+        chart.AddSeries("train", _history.Select(e => ((double)e.SamplesSeen, e.Train.Objective / e.Train.Rows)));
+        chart.AddSeries("test", _history.Select(e => ((double)e.SamplesSeen, e.Test.Objective / e.Test.Rows)));
+        if (_history.Any(e => e.Validation is not null))
+            chart.AddSeries("validation", _history.Where(e => e.Validation is not null)
+                .Select(e => ((double)e.SamplesSeen, e.Validation!.Value.Objective / e.Validation.Value.Rows)));
+        return chart;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _pool.Dispose();
+}
