@@ -72,9 +72,10 @@ public sealed class Dataset
     public static Dataset FromBytes(string name, int width, int height, ReadOnlySpan<byte> pixels, byte[]? labels = null,
         int classCount = 0, string[]? classNames = null)
     {
+        Span<float> table = stackalloc float[256];
+        for (int b = 0; b < 256; b++) table[b] = b / 255f;
         var features = new float[pixels.Length];
-        const float scale = 1f / 255f;
-        for (int i = 0; i < pixels.Length; i++) features[i] = pixels[i] * scale;
+        for (int i = 0; i < pixels.Length; i++) features[i] = table[pixels[i]];
         return new Dataset(name, width, height, features, labels, classCount, classNames);
     }
 

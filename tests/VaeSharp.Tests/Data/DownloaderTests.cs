@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using VaeSharp.Data;
+
+namespace VaeSharp.Tests.Data;
+
+public sealed class DownloaderTests : IDisposable
+{
+    private const string Images = "train-images-idx3-ubyte.gz", Labels = "train-labels-idx1-ubyte.gz";
+    private static readonly string[] TrainFiles = [Images, Labels];
+
+    private readonly TempDir _cache = new();
+    private readonly LocalHttpServer _server = new();
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
+    private readonly byte[] _images = Fixtures.ImageFileBytes(7, gzip: true);
+    private readonly byte[] _labels = Fixtures.LabelFileBytes(7, gzip: true);
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _server.Dispose();
+        _cache.Dispose();
+    }
+
+    private RemoteDataset Source(string name, params Uri[] mirrors) => new(name, mirrors,
+    [
+        new RemoteFile(Images, Convert.ToHexStringLower(SHA256.HashData(_images))),
+        new RemoteFile(Labels, Convert.ToHexStringLower(MD5.HashData(_labels))), // MD5 works too
+        new RemoteFile("t10k-images-idx3-ubyte.gz", new string('0', 64)),
+        new RemoteFile("t10k-labels-idx1-ubyte.gz", new string('0', 64)),
+    ]);
+
+    private void ServeGood(string prefix)
+    {
+        _server.Serve($"/{prefix}/{Images}", new(200, _images));
+        _server.Serve($"/{prefix}/{Labels}", new(200, _labels));
+    }
+
+    private string[] CacheContents(string sub) =>
+        Directory.Exists(Path.Combine(_cache.Path, sub)) ? Directory.GetFiles(Path.Combine(_cache.Path, sub)).Select(f => Path.GetFileName(f)).ToArray() : [];
+
+    private sealed class ListProgress : IProgress<DownloadProgress>
+    {
+        public List<DownloadProgress> Reports { get; } = [];
+        public void Report(DownloadProgress value) { lock (Reports) Reports.Add(value); }
+    }
+
+    [Fact]
+    public async Task Downloads_verifies_and_reports_progress()
+    {
+        ServeGood("a");
+        var downloader = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("a"))]);
+        var progress = new ListProgress();
+        string dir = Path.Combine(_cache.Path, "mnist");
+        var paths = await downloader.EnsureFilesAsync("mnist", TrainFiles, dir, progress);
+
+        Assert.Equal(_images, File.ReadAllBytes(paths[0]));
+        Assert.Equal(_labels, File.ReadAllBytes(paths[1]));
+        Assert.Equal(TrainFiles.Order(), CacheContents("mnist").Order()); // no .part left behind
+        var last = progress.Reports.Last(r => r.FileName == Images);
+        Assert.Equal(_images.Length, last.BytesReceived);
+        Assert.Equal(_images.Length, last.TotalBytes);
+        Assert.Equal(new Uri(_server.Mirror("a"), Images), last.Source);
+
+        // A second call finds the files and asks the server nothing.
+        int before = _server.Requests;
+        await downloader.EnsureFilesAsync("mnist", TrainFiles, dir);
+        Assert.Equal(before, _server.Requests);
+    }
+
+    [Fact]
+    public async Task Checksum_mismatch_on_first_mirror_falls_back_to_second()
+    {
+        var tampered = (byte[])_images.Clone();
+        tampered[^9] ^= 1;
+        _server.Serve($"/bad/{Images}", new(200, tampered));
+        _server.Serve($"/bad/{Labels}", new(200, _labels));
+        ServeGood("good");
+        var downloader = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("bad"), _server.Mirror("good"))]);
+        var progress = new ListProgress();
+        var paths = await downloader.EnsureFilesAsync("mnist", TrainFiles, Path.Combine(_cache.Path, "mnist"), progress);
+
+        Assert.Equal(_images, File.ReadAllBytes(paths[0]));
+        Assert.Contains(progress.Reports, r => r.Source.AbsolutePath.StartsWith("/bad/", StringComparison.Ordinal));
+        Assert.Contains(progress.Reports, r => r.Source.AbsolutePath == $"/good/{Images}");
+        Assert.Equal(TrainFiles.Order(), CacheContents("mnist").Order());
+    }
+
+    [Fact]
+    public async Task All_mirrors_failing_explains_what_to_do_and_leaves_no_file()
+    {
+        var tampered = (byte[])_images.Clone();
+        tampered[^9] ^= 1;
+        _server.Serve($"/wrong/{Images}", new(200, tampered));
+        _server.Serve($"/cut/{Images}", new(200, _images, CutAfter: _images.Length / 2)); // connection dropped mid-body
+        Uri refused = new($"http://127.0.0.1:{LocalHttpServer.ClosedPort()}/x/");
+        var downloader = new DatasetDownloader(_http,
+            [Source("mnist", _server.Mirror("missing"), _server.Mirror("wrong"), _server.Mirror("cut"), refused)]);
+        string dir = Path.Combine(_cache.Path, "mnist");
+
+        var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() => downloader.EnsureFilesAsync("mnist", TrainFiles, dir));
+
+        Assert.Equal("mnist", e.DatasetName);
+        Assert.Equal(4, e.Attempts.Count);
+        Assert.Contains("HTTP 404", e.Attempts[0]);
+        Assert.Contains("checksum mismatch", e.Attempts[1]);
+        Assert.Contains("/cut/", e.Attempts[2]);
+        Assert.Contains(refused.Authority, e.Attempts[3]);
+        Assert.Contains(Images, e.Message);
+        Assert.Contains(Labels, e.Message);
+        Assert.Contains("--data-dir DIR", e.Message);
+        Assert.Contains(dir, e.Message);
+        Assert.Contains("mnist-sample", e.Message);
+        Assert.DoesNotContain("apt-get", e.Message);
+        Assert.Empty(CacheContents("mnist")); // neither a partial nor a temporary file
+    }
+
+    [Fact]
+    public async Task Fashion_failure_mentions_the_debian_package()
+    {
+        var downloader = new DatasetDownloader(_http, [Source("fashion-mnist", _server.Mirror("none"))]);
+        var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() =>
+            downloader.EnsureFilesAsync("fashion-mnist", TrainFiles, Path.Combine(_cache.Path, "fashion-mnist")));
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
+        Assert.Contains(DatasetCatalog.FashionMnistSystemDirectory, e.Message);
+    }
+
+    [Fact]
+    public void Bad_checksum_text_is_rejected_up_front()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            new DatasetDownloader(_http, [new RemoteDataset("x", [_server.Mirror("a")], [new RemoteFile("f", "abc")])]));
+        Assert.Contains("32 (MD5) or 64 (SHA-256)", e.Message);
+    }
+
+    [Fact]
+    public void Default_sources_have_two_mirrors_and_four_checksummed_files()
+    {
+        foreach (var s in DatasetDownloader.DefaultSources)
+        {
+            Assert.True(s.Mirrors.Count >= 2, s.Name);
+            Assert.Equal(4, s.Files.Count);
+        }
+        _ = new DatasetDownloader(); // validates every checksum
+    }
+
+    [Fact]
+    public async Task Default_mnist_checksums_match_the_real_files_when_present()
+    {
+        string? dir = RealData.MnistDirectory();
+        if (dir is null) return; // reported by CatalogTests.Real_mnist_loads_when_present
+        var mnist = DatasetDownloader.DefaultSources.Single(s => s.Name == "mnist");
+        foreach (var file in mnist.Files)
+        {
+            await using var stream = File.OpenRead(Path.Combine(dir, file.FileName));
+            Assert.Equal(file.Checksum, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)));
+        }
+    }
+
+    [Fact]
+    public void Catalog_downloads_into_the_cache_then_reuses_it()
+    {
+        ServeGood("m");
+        var request = new DatasetRequest
+        {
+            Name = "mnist",
+            CacheDir = _cache.Path,
+            UseSystemLocations = false,
+            Downloader = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("m"))]),
+        };
+        var d = DatasetCatalog.Load(request);
+        Assert.Equal(7, d.Count);
+        Assert.Equal("mnist/train", d.Name);
+        int requests = _server.Requests;
+        Assert.Equal(7, DatasetCatalog.Load(request with { AllowDownload = false }).Count);
+        Assert.Equal(requests, _server.Requests);
+        Assert.True(File.Exists(Path.Combine(_cache.Path, "mnist", Images)));
+    }
+}
