@@ -16,7 +16,7 @@ public enum Binarization
     Dynamic,
 }
 
-/// <summary>Bernoulli binarization: x = 1 when u &lt; p, else 0, with u uniform in [0, 1) from <see cref="Rng.NextFloat"/>.</summary>
+/// <summary>Bernoulli binarization: x = 1 when u &lt; p, else 0, with u uniform in [0, 1) from <see cref="Rng.FillUniform"/>.</summary>
 public static class Binarizer
 {
     /// <summary>Elements per block of <see cref="Static(float[], ulong)"/>; block b draws from <c>Rng.ForStream(seed, b)</c>.</summary>
@@ -75,7 +75,7 @@ public static class Binarizer
         {
             int n = Math.Min(chunk, probabilities.Length - start);
             Span<float> uc = u[..n];
-            for (int i = 0; i < uc.Length; i++) uc[i] = rng.NextFloat();
+            rng.FillUniform(uc);
             Threshold(uc, probabilities.Slice(start, n), destination.Slice(start, n));
         }
     }

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace VaeSharp.Distributions;
 
 /// <summary>
@@ -6,27 +8,39 @@ namespace VaeSharp.Distributions;
 /// </summary>
 public static class Bernoulli
 {
+    [ThreadStatic] private static float[]? t_scratch;
+
     /// <summary>
     /// Returns Σ log p(x|ℓ) over the span and, when <paramref name="dLogits"/> is not empty, writes
     /// scale · ∂(−log p)/∂ℓ = scale · (σ(ℓ) − x) into it (it may alias <paramref name="logits"/>).
+    /// Vectorized over TensorPrimitives in a few passes over the (cache-resident) row.
     /// </summary>
     public static double LogLikelihood(ReadOnlySpan<float> x, ReadOnlySpan<float> logits, Span<float> dLogits, float scale)
     {
-        double s = 0;
-        bool grad = !dLogits.IsEmpty;
-        for (int i = 0; i < x.Length; i++)
+        int n = x.Length;
+        if (logits.Length < n) throw new ArgumentException("Fewer logits than pixels.", nameof(logits));
+        float[] scratch = t_scratch is { } s && s.Length >= n ? s : (t_scratch = new float[Math.Max(n, 1024)]);
+        Span<float> t = scratch.AsSpan(0, n);
+        ReadOnlySpan<float> l = logits[..n];
+
+        // softplus(ℓ) = max(ℓ, 0) + log(1 + e^−|ℓ|): never overflows.
+        double xl = TensorPrimitives.Dot(x, l);
+        TensorPrimitives.Abs(l, t);
+        TensorPrimitives.Negate(t, t);
+        TensorPrimitives.Exp(t, t);
+        TensorPrimitives.Add(t, 1f, t);
+        TensorPrimitives.Log(t, t);
+        double logTerm = TensorPrimitives.Sum(t);
+        TensorPrimitives.Max(l, 0f, t);
+        double positive = TensorPrimitives.Sum(t);
+
+        if (!dLogits.IsEmpty)
         {
-            float l = logits[i];
-            // softplus(l) = max(l,0) + log(1 + e^-|l|); σ(l) = e^{min(l,0)} / (1 + e^-|l|)
-            float e = MathF.Exp(-MathF.Abs(l));
-            float onePlus = 1f + e;
-            s += x[i] * l - (MathF.Max(l, 0f) + MathF.Log(onePlus));
-            if (grad)
-            {
-                float sig = (l >= 0f ? 1f : e) / onePlus;
-                dLogits[i] = scale * (sig - x[i]);
-            }
+            Span<float> g = dLogits[..n];
+            TensorPrimitives.Sigmoid(l, t);
+            TensorPrimitives.Subtract(t, x, t);
+            TensorPrimitives.Multiply(t, scale, g);
         }
-        return s;
+        return xl - positive - logTerm;
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace VaeSharp.Layers;
 
@@ -52,7 +53,7 @@ public static class Activations
         {
             case Activation.Identity: break;
             case Activation.Tanh:
-                for (int i = 0; i < gradient.Length; i++) { float y = output[i]; gradient[i] *= 1f - y * y; }
+                TanhBackward(output, gradient);
                 break;
             case Activation.Sigmoid:
                 for (int i = 0; i < gradient.Length; i++) { float y = output[i]; gradient[i] *= y * (1f - y); }
@@ -65,6 +66,24 @@ public static class Activations
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         }
+    }
+
+    private static void TanhBackward(ReadOnlySpan<float> output, Span<float> gradient)
+    {
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            var one = System.Runtime.Intrinsics.Vector512.Create(1f);
+            ref float y0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            ref float g0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gradient);
+            for (; i + 16 <= gradient.Length; i += 16)
+            {
+                var y = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref y0, (nuint)i);
+                var g = System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref g0, (nuint)i);
+                (g * (one - y * y)).StoreUnsafe(ref g0, (nuint)i);
+            }
+        }
+        for (; i < gradient.Length; i++) { float y = output[i]; gradient[i] *= 1f - y * y; }
     }
 
     /// <summary>Parses a command-line name (tanh, relu, softplus, sigmoid, identity).</summary>

@@ -94,10 +94,18 @@ public sealed class Rng
     /// <summary>Uniform double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
-    /// <summary>Fills <paramref name="destination"/> with uniform floats in [0, 1).</summary>
+    /// <summary>Fills <paramref name="destination"/> with uniform floats in [0, 1), 24 random bits each, two from every 64-bit draw.</summary>
     public void FillUniform(Span<float> destination)
     {
-        for (int i = 0; i < destination.Length; i++) destination[i] = NextFloat();
+        const float unit = 1.0f / (1 << 24);
+        int i = 0;
+        for (; i + 1 < destination.Length; i += 2)
+        {
+            ulong r = NextUInt64();
+            destination[i] = (r >> 40) * unit;
+            destination[i + 1] = ((r >> 8) & 0xFFFFFF) * unit;
+        }
+        if (i < destination.Length) destination[i] = NextFloat();
     }
 
     /// <summary>Fills <paramref name="destination"/> with independent N(0, 1) draws (Box–Muller, two per pair of uniforms).</summary>

@@ -90,7 +90,10 @@ public sealed class Optimizer
         Steps = steps;
     }
 
-    /// <summary>Applies one update from the current gradients.</summary>
+    /// <summary>
+    /// Applies one update from the current gradients and consumes them: every gradient is zero afterwards
+    /// (folded into the update's single pass, so training needs no separate clearing pass).
+    /// </summary>
     public unsafe void Step(WorkerPool pool)
     {
         Steps++;
@@ -146,6 +149,7 @@ public sealed class Optimizer
                 {
                     var p = Vector512.Load(P + i);
                     var g = Vector512.Load(G + i) + wd * p;
+                    Vector512<float>.Zero.Store(G + i);
                     var m = b1 * Vector512.Load(M + i) + ob1 * g;
                     var v = b2 * Vector512.Load(V + i) + ob2 * g * g;
                     m.Store(M + i);
@@ -156,6 +160,7 @@ public sealed class Optimizer
             for (; i < end; i++)
             {
                 float p = P[i], g = G[i] + Wd * p;
+                G[i] = 0f;
                 float m = B1 * M[i] + (1f - B1) * g;
                 float v = B2 * V[i] + (1f - B2) * g * g;
                 M[i] = m; V[i] = v;
@@ -174,6 +179,7 @@ public sealed class Optimizer
                 {
                     var p = Vector512.Load(P + i);
                     var g = Vector512.Load(G + i) + wd * p;
+                    Vector512<float>.Zero.Store(G + i);
                     var s = Vector512.Load(M + i) + g * g;
                     s.Store(M + i);
                     (p - lr * g / (Vector512.Sqrt(s) + eps)).Store(P + i);
@@ -182,6 +188,7 @@ public sealed class Optimizer
             for (; i < end; i++)
             {
                 float p = P[i], g = G[i] + Wd * p;
+                G[i] = 0f;
                 float s = M[i] + g * g;
                 M[i] = s;
                 P[i] = p - Lr * g / (MathF.Sqrt(s) + Eps);
@@ -194,6 +201,7 @@ public sealed class Optimizer
             for (int i = start; i < end; i++)
             {
                 float g = G[i] + Wd * P[i];
+                G[i] = 0f;
                 float u = B1 * M[i] + g;
                 M[i] = u;
                 P[i] -= Lr * u;

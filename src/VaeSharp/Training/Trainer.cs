@@ -89,13 +89,13 @@ public sealed class Trainer
 
         int m = Options.BatchSize, batches = (data.Count + m - 1) / m;
         var total = default(BatchTerms);
+        _objective.Arena.ZeroGradients(); // afterwards the optimizer clears them as it consumes them
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int b = 0; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
             int rows = Math.Min(m, data.Count - b * m);
             Gather(data, _order.AsSpan(b * m, rows), binarize);
-            _objective.Arena.ZeroGradients();
             var terms = _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: true);
             if (!double.IsFinite(terms.Objective))
                 throw new TrainingDivergedException($"The objective became {terms.Objective} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");
