@@ -7,7 +7,10 @@ namespace VaeSharp.Cli;
 /// <summary>The <c>vae</c> command: parses arguments, shows progress, calls the library.</summary>
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static int Main(string[] args) => Run(args);
+
+    /// <summary>Runs the command line (the entry point, callable from tests).</summary>
+    internal static int Run(string[] args)
     {
         var root = new RootCommand("VaeSharp: variational autoencoders (Kingma & Welling, Auto-Encoding Variational Bayes) on the CPU.");
         root.Subcommands.Add(TrainCommand.Create());
@@ -21,7 +24,8 @@ internal static class Program
         if (parse.Errors.Count > 0)
         {
             string command = parse.CommandResult.Command == root ? "vae" : "vae " + parse.CommandResult.Command.Name;
-            Console.Error.WriteLine($"vae: {parse.Errors[0].Message} (see '{command} --help')");
+            string message = System.Text.RegularExpressions.Regex.Replace(parse.Errors[0].Message, @"\s*\n\s*", " ");
+            Console.Error.WriteLine($"vae: {message} (see '{command} --help')");
             return 2;
         }
         return parse.Invoke();

@@ -1,0 +1,102 @@
+using VaeSharp.Cli;
+using VaeSharp.Imaging;
+
+namespace VaeSharp.Tests.Cli;
+
+/// <summary>The <c>vae</c> command end to end, in-process. One class, so its console redirections never overlap.</summary>
+public sealed class CliEndToEndTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "vaesharp-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static (int Code, string Out, string Err) Vae(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (Program.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    private static readonly string[] Small = ["--hidden", "32", "--latent", "2", "--threads", "2", "--seed", "7"];
+
+    [Fact]
+    public void TrainWritesEveryPromisedFileAndTheModelCommandsWork()
+    {
+        string run = Path.Combine(_dir, "run");
+        var (code, stdout, stderr) = Vae(["train", "--epochs", "1", "--out", run, .. Small]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("epoch   1/1", stdout);
+        foreach (var f in new[] { "model.safetensors", "model.json", "optimizer.safetensors", "metrics.csv", "elbo.svg", "samples.png", "reconstructions.png", "manifold.png", "latent-map.png" })
+            Assert.True(File.Exists(Path.Combine(run, f)), $"{f} missing");
+        foreach (var png in Directory.GetFiles(run, "*.png"))
+            Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png)[..4]);
+        var metrics = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        Assert.Equal(2, metrics.Length);
+        Assert.StartsWith("epoch,samples_seen,train_elbo", metrics[0]);
+        double elbo = double.Parse(metrics[1].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(elbo, -400, -100); // an epoch on the sample: far better than the untrained 543 nats, far from perfect
+        System.Xml.Linq.XDocument.Load(Path.Combine(run, "elbo.svg"));
+
+        var ev = Vae("eval", "--model", run);
+        Assert.True(ev.Code == 0, ev.Err);
+        Assert.Contains("ELBO", ev.Out);
+
+        foreach (var cmd in new[] { "sample", "reconstruct", "manifold", "latent-map" })
+        {
+            string png = Path.Combine(_dir, cmd + ".png");
+            var r = Vae(cmd, "--model", run, "--out", png);
+            Assert.True(r.Code == 0, $"{cmd}: {r.Err}");
+            Assert.True(new FileInfo(png).Length > 100);
+        }
+    }
+
+    [Fact]
+    public void ResumingGivesBitIdenticalWeightsToAStraightRun()
+    {
+        string straight = Path.Combine(_dir, "straight"), resumed = Path.Combine(_dir, "resumed");
+        Assert.Equal(0, Vae(["train", "--epochs", "2", "--out", straight, .. Small]).Code);
+        Assert.Equal(0, Vae(["train", "--epochs", "1", "--out", resumed, .. Small]).Code);
+        var r = Vae("train", "--resume", "--epochs", "2", "--out", resumed, "--threads", "1");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model.safetensors")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(resumed, "metrics.csv")).Length);
+    }
+
+    [Theory]
+    [InlineData(2, "train", "--latent", "x")]
+    [InlineData(2, "train", "--bogus")]
+    [InlineData(2, "train", "--optimizer", "rmsprop")]
+    [InlineData(1, "train", "--epochs", "0")]
+    [InlineData(1, "train", "--hidden", "500,abc")]
+    [InlineData(1, "train", "--lr", "-1")]
+    [InlineData(1, "eval", "--model", "/nonexistent/model")]
+    public void BadArgumentsGiveOneClearLineAndANonZeroExit(int expected, params string[] args)
+    {
+        var (code, _, err) = Vae(args);
+        Assert.Equal(expected, code);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("vae: ", lines[0]);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void MissingDataSaysWhatToDo()
+    {
+        var (code, _, err) = Vae("train", "--dataset", "mnist", "--data-dir", "/nonexistent/data");
+        Assert.Equal(1, code);
+        Assert.StartsWith("vae: ", err);
+        Assert.Contains("/nonexistent/data", err.Split('\n')[0]);
+        Assert.Contains("--data-dir", err);
+        Assert.Contains("train-images-idx3-ubyte", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+}
