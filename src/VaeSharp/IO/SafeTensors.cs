@@ -65,6 +65,8 @@ public static class SafeTensors
     /// <summary>The largest JSON header accepted (100 MB, the limit of the reference implementation).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>
     /// Writes <paramref name="tensors"/> as F32 with optional <paramref name="metadata"/> to <paramref name="path"/>,
     /// atomically (temporary file in the same folder, then rename). The output is deterministic: tensors are laid out in
@@ -163,6 +165,14 @@ public static class SafeTensors
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(byte[] header, string source)
     {
         if (header[0] != (byte)'{') throw Fail(source, "the header does not start with '{'");
+        try
+        {
+            StrictUtf8.GetCharCount(header); // JsonDocument checks structure, not the UTF-8 inside strings
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw Fail(source, $"the header is not valid UTF-8 (byte {ex.Index})", ex);
+        }
         JsonDocument doc;
         try
         {

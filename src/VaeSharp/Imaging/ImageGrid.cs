@@ -16,8 +16,8 @@ public static class ImageGrid
     /// around and between the tiles (measured after upscaling); each image is enlarged <paramref name="scale"/> times
     /// (nearest neighbour). Cells past <paramref name="count"/> in the last row stay background.
     /// </summary>
-    /// <returns>A grayscale image of width <c>padding + columns·(width·scale + padding)</c> and height
-    /// <c>padding + rows·(height·scale + padding)</c>, rows = ⌈count / columns⌉.</returns>
+    /// <returns>A grayscale image of width <c>padding + c·(width·scale + padding)</c> with c = min(columns, count), and
+    /// height <c>padding + rows·(height·scale + padding)</c> with rows = ⌈count / columns⌉.</returns>
     public static Image Tile(ReadOnlySpan<float> images, int count, int height, int width, int columns,
         int padding = 2, float background = DefaultBackground, int scale = 1)
     {

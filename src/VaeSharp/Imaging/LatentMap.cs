@@ -20,13 +20,13 @@ public static class LatentMap
     private static readonly Rgb Grid = new(232, 232, 232);
 
     /// <summary>
-    /// Renders a size×size RGB scatter plot of <paramref name="points"/> (n×2 floats: z1, z2 of each point).
+    /// Renders an RGB scatter plot, <paramref name="size"/> pixels wide, of <paramref name="points"/> (n×2 floats: z1, z2 of each point).
     /// </summary>
     /// <param name="points">Interleaved (z1, z2) pairs. Points with a NaN or infinite coordinate are skipped.</param>
     /// <param name="labels">Class of each point (n bytes, each &lt; <paramref name="classCount"/>), or empty to draw every point in one colour without a legend.</param>
     /// <param name="classCount">Number of classes (1..255). Up to 10 use the tab10 palette; more use evenly spaced hues.</param>
     /// <param name="classNames">Legend text per class (<paramref name="classCount"/> names), or null for "0", "1", …. The built-in 5×7 font has digits, letters (shown as capitals) and a little punctuation.</param>
-    /// <param name="size">Width and height in pixels (at least 200).</param>
+    /// <param name="size">Width in pixels (at least 200); the height is fitted to the square plot box (never more than <paramref name="size"/>).</param>
     /// <param name="axisLimit">
     /// If given, both axes span [−axisLimit, +axisLimit]. Otherwise the range comes from the data, robust to outliers:
     /// the 0.5 % and 99.5 % quantiles of each coordinate, the union over both axes (both axes share one scale, so a
@@ -57,7 +57,7 @@ public static class LatentMap
         (double lo, double hi) = axisLimit is { } lim ? (-lim, lim) : DataRange(points);
 
         // Layout: font scale grows with the picture; plot box is square, legend to its right.
-        int fs = Math.Max(1, size / 400);
+        int fs = Math.Max(1, (int)Math.Round(size / 350.0));
         int charW = BitmapFont.Advance * fs, charH = BitmapFont.GlyphHeight * fs;
         int legendW = legend ? 4 * charW + names.Max(s => s.Length) * charW + 2 * charW : 2 * charW;
         int left = 8 * charW, top = 3 * charH, bottom = 4 * charH;
@@ -65,7 +65,7 @@ public static class LatentMap
         if (plot < 50) throw new ArgumentException("The class names are too long for this picture size.", nameof(classNames));
         int x0 = left, y0 = top, x1 = left + plot, y1 = top + plot;
 
-        var canvas = new Canvas(new Image(size, size, 3));
+        var canvas = new Canvas(new Image(size, top + plot + bottom, 3));
         canvas.Fill(White);
 
         double scale = plot / (hi - lo);
@@ -73,7 +73,7 @@ public static class LatentMap
         double ToY(double v) => y1 - (v - lo) * scale;
 
         // Light grid lines and ticks at nice values.
-        double step = Ticks.NiceStep(hi - lo, 6);
+        double step = Ticks.NiceStep(hi - lo, 8);
         List<double> ticks = Ticks.Multiples(lo, hi, step);
         int tickLen = 3 * fs;
         foreach (double t in ticks)
