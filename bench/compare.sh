@@ -43,6 +43,9 @@ if [[ -n $missing ]]; then
   $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing \
     || die "apt-get install$missing failed"
 fi
+# 2-thread OpenMP runs (torch's and OpenBLAS's spin barriers) collapse by 10x+ when anything else wants a core.
+load=$(cut -d' ' -f1 /proc/loadavg)
+awk "BEGIN{exit !($load > 0.5)}" && log "WARNING: load average $load — the machine is busy; timings will be noisy (2-thread ones badly)"
 log "BLAS: $(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed -n 's/^Value: //p')"
 
 # --- Build our CLI (Release).
@@ -91,7 +94,7 @@ done
 echo
 echo "### VaeSharp vs PyTorch $("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null) — MNIST, 784-500-20 tanh VAE, Adam 1e-3, batch 100, $EPOCHS epochs"
 echo
-echo "$(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, repeats $REPEATS (alternating), logs in $OUT"
+echo "$(date -u +%Y-%m-%dT%H:%MZ), load average before $load, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, repeats $REPEATS (alternating), logs in $OUT"
 echo
 if [[ ${#SUMMARY_ARGS[@]} -gt 0 ]]; then
   "$PY" "$PEERS/summarize.py" "${SUMMARY_ARGS[@]}" || failed=1
