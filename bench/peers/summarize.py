@@ -30,8 +30,9 @@ args = p.parse_args()
 def read_metrics(path):
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        if reader.fieldnames != COLUMNS:
-            sys.exit(f"{path}: columns {reader.fieldnames} != expected {COLUMNS}")
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:  # extra columns (ours adds valid_elbo) are fine
+            sys.exit(f"{path}: columns {reader.fieldnames} lack {missing}")
         rows = [{k: float(v) for k, v in r.items()} for r in reader]
     if not rows:
         sys.exit(f"{path}: no epochs")
