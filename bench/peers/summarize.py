@@ -33,7 +33,7 @@ def read_metrics(path):
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:  # extra columns (ours adds valid_elbo) are fine
             sys.exit(f"{path}: columns {reader.fieldnames} lack {missing}")
-        rows = [{k: float(v) for k, v in r.items()} for r in reader]
+        rows = [{k: float(r[k]) for k in COLUMNS} for r in reader]
     if not rows:
         sys.exit(f"{path}: no epochs")
     return rows
