@@ -114,6 +114,7 @@ internal static class GemmQuick
     public static void Run(int reps)
     {
         KernelCeiling();
+        PackingCost();
         string[] shapes = ["NN_100x784x500", "NN_100x500x784", "NT_100x784x500", "TN_784x100x500", "TN_500x100x784", "NN_2048x2048x2048"];
         foreach (string shape in shapes)
             foreach (int threads in new[] { 1, 2 })
@@ -161,11 +162,45 @@ internal static class GemmQuick
         for (int r = 0; r < times.Length; r++)
         {
             long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < 20000; i++) VaeSharp.Numerics.Kernels.Avx512Kernel.Run(kc, a, b, c, 32, null, 1);
+            for (int i = 0; i < 20000; i++) VaeSharp.Numerics.Kernels.Avx512Kernel.Run(kc, a, b, 32, c, 32, null, 1);
             times[r] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency;
         }
         Array.Sort(times);
         double flops = 2.0 * 10 * 32 * kc * 20000;
         Console.WriteLine($"kernel 10x32 kc={kc}: median {flops / times[times.Length / 2]:F1} GFLOP/s, best {flops / times[0]:F1}");
+    }
+
+    /// <summary>Time spent packing alone for NN/NT 100×784×500 (one thread), to see the overhead around the kernel.</summary>
+    private static unsafe void PackingCost()
+    {
+        int m = 100, k = 784, n = 500, kb = VaeSharp.Numerics.Gemm.KBlock(k);
+        float[] a = new float[m * k], b = new float[k * n];
+        float* pa = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(256 * 400 * 4, 64);
+        float* pb = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(400 * 1024 * 4, 64);
+        fixed (float* fa = a, fb = b)
+        {
+            foreach (string what in new[] { "A (m×k → [kc×10])", "A^T (k×m → [kc×10])", "B (k×n → [kc×32])", "B^T (n×k → [kc×32])" })
+            {
+                var times = new double[30];
+                for (int r = 0; r < times.Length; r++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    for (int pc = 0; pc < k; pc += kb)
+                    {
+                        int kc = Math.Min(kb, k - pc);
+                        switch (what[0..3])
+                        {
+                            case "A (": VaeSharp.Numerics.Kernels.Packing.PackA(fa, false, m, k, 0, m, pc, kc, 10, pa); break;
+                            case "A^T": VaeSharp.Numerics.Kernels.Packing.PackA(fa, true, m, k, 0, m, pc, kc, 10, pa); break;
+                            case "B (": VaeSharp.Numerics.Kernels.Packing.PackB(fb, false, k, n, pc, kc, 0, n, 32, pb); break;
+                            default: VaeSharp.Numerics.Kernels.Packing.PackB(fb, true, k, n, pc, kc, 0, n, 32, pb); break;
+                        }
+                    }
+                    times[r] = (Stopwatch.GetTimestamp() - t0) * 1e6 / Stopwatch.Frequency;
+                }
+                Array.Sort(times);
+                Console.WriteLine($"pack {what,-22}: median {times[15]:F1} µs");
+            }
+        }
     }
 }
