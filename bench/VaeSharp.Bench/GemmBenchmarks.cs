@@ -113,6 +113,7 @@ internal static class GemmQuick
 {
     public static void Run(int reps)
     {
+        PoolLatency();
         KernelCeiling();
         PackingCost();
         string[] shapes = ["NN_100x784x500", "NN_100x500x784", "NT_100x784x500", "TN_784x100x500", "TN_500x100x784", "NN_2048x2048x2048"];
@@ -202,5 +203,49 @@ internal static class GemmQuick
                 Console.WriteLine($"pack {what,-22}: median {times[15]:F1} µs");
             }
         }
+    }
+
+    private struct EmptyBody : IParallelBody
+    {
+        public void Execute(int index) { }
+    }
+
+    private struct SpinBody : IParallelBody
+    {
+        public long Ticks;
+        public int CallerId;
+        public int[] ByWorker;
+        public void Execute(int index)
+        {
+            if (Environment.CurrentManagedThreadId != CallerId) Interlocked.Increment(ref ByWorker[0]);
+            long end = Stopwatch.GetTimestamp() + Ticks;
+            while (Stopwatch.GetTimestamp() < end) { }
+        }
+    }
+
+    /// <summary>Round-trip cost of <see cref="WorkerPool.For{TBody}"/> with an empty body on 2 threads (back-to-back calls).</summary>
+    private static void PoolLatency()
+    {
+        using var pool = new WorkerPool(2);
+        var body = new EmptyBody();
+        var times = new double[21];
+        for (int r = 0; r < times.Length; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 20000; i++) pool.For(2, ref body);
+            times[r] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / 20000;
+        }
+        Array.Sort(times);
+        Console.WriteLine($"pool.For(2) empty body, 2 threads: median {times[10]:F0} ns per call (best {times[0]:F0} ns)");
+
+        var spin = new SpinBody { Ticks = Stopwatch.Frequency / 200_000, CallerId = Environment.CurrentManagedThreadId, ByWorker = new int[1] }; // 5 µs per index
+        for (int r = 0; r < times.Length; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 2000; i++) pool.For(2, ref spin);
+            times[r] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / 2000;
+        }
+        Array.Sort(times);
+        Console.WriteLine($"pool.For(2) with 5 µs per index, 2 threads: median {times[10] / 1000:F2} µs per call (ideal 5.00, serial 10.00; best {times[0] / 1000:F2}); worker ran {spin.ByWorker[0] * 100.0 / (2.0 * 2000 * times.Length):F0}% of indices");
     }
 }
