@@ -175,6 +175,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>C[i0:i1, j0:j1] on the calling thread (i0 a multiple of MR, j0 a multiple of NR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute<TKernel>(in Job job, int i0, int i1, int j0, int j1) where TKernel : struct, IMicroKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR;
@@ -184,6 +185,9 @@ public static unsafe class Gemm
         float* packedA = ws.A;   // [mc × kc] as ⌈mc/MR⌉ panels of [kc × MR]
         float* packedB = ws.B;   // [kc × nc] as ⌈nc/NR⌉ panels of [kc × NR]
         float* tile = ws.Tile;   // [MR × NR] scratch for edge tiles
+        // Read a row-major B in place (skipping the copy) when each B panel is reused by one row block only and the
+        // row stride is not a multiple of 512 bytes (which would map a panel's rows onto few cache sets).
+        bool direct = !job.BTransposed && i1 - i0 <= mcMax && n % 128 != 0;
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
@@ -191,7 +195,11 @@ public static unsafe class Gemm
             for (int pc = 0; pc < k; pc += kb)
             {
                 int kc = Math.Min(kb, k - pc);
-                Packing.PackB(job.B, job.BTransposed, k, n, pc, kc, jc, nc, nr, packedB);
+                // A row-major B is read in place for whole NR-wide panels (its rows are already NR-contiguous);
+                // only a ragged last panel is packed (zero-padded). A transposed B is packed whole.
+                int fullCols = direct ? nc / nr * nr : 0;
+                if (fullCols < nc)
+                    Packing.PackB(job.B, job.BTransposed, k, n, pc, kc, jc + fullCols, nc - fullCols, nr, packedB);
                 int mode = pc > 0 || job.Accumulate ? GemmMode.Add : job.Bias is null ? GemmMode.Store : GemmMode.StoreBias;
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
@@ -200,7 +208,10 @@ public static unsafe class Gemm
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        float* bPanel = packedB + jr * kc;                       // [kc × NR]
+                        float* bPanel;                                           // [kc × NR], rows ldb apart
+                        int ldb;
+                        if (jr < fullCols) { bPanel = job.B + (long)pc * n + jc + jr; ldb = n; }
+                        else { bPanel = packedB + (jr - fullCols) * kc; ldb = nr; }
                         float* bias = job.Bias is null ? null : job.Bias + jc + jr; // [cols]
                         for (int ir = 0; ir < mc; ir += mr)
                         {
@@ -209,11 +220,11 @@ public static unsafe class Gemm
                             float* cTile = job.C + (long)(ic + ir) * n + jc + jr; // [rows × cols] of C, row stride n
                             if (rows == mr && cols == nr)
                             {
-                                TKernel.Run(kc, aPanel, bPanel, cTile, n, bias, mode);
+                                TKernel.Run(kc, aPanel, bPanel, ldb, cTile, n, bias, mode);
                             }
                             else
                             {
-                                TKernel.Run(kc, aPanel, bPanel, tile, nr, null, GemmMode.Store);
+                                TKernel.Run(kc, aPanel, bPanel, ldb, tile, nr, null, GemmMode.Store);
                                 TileWriter.Write(tile, nr, rows, cols, cTile, n, bias, mode);
                             }
                         }

@@ -24,7 +24,9 @@ public interface IParallelBody
 /// so no delegate or closure is allocated) and bumps a generation counter. Idle workers spin on that counter
 /// for a short while (hand-off in well under a microsecond when calls come back to back), then block on a
 /// per-worker event. Indices are handed out dynamically through an interlocked counter, so which thread runs
-/// which index varies from call to call: bodies must make their results independent of that.
+/// which index varies from call to call: bodies must make their results independent of that. A worker joins a job
+/// only while it is open; once the caller has claimed the last index it closes the job and waits just for the
+/// workers that joined, so a slow-to-wake or descheduled worker never delays a call.
 /// A call made while the pool is busy (from inside a body, or concurrently from another thread) runs inline.
 /// </remarks>
 public sealed unsafe class WorkerPool : IDisposable
@@ -44,8 +46,10 @@ public sealed unsafe class WorkerPool : IDisposable
     private void* _body;
     private int _count;
     private int _next;          // next index to hand out
-    private int _pending;       // workers that have not yet finished the current generation
-    private Exception? _error;  // first exception thrown by a body in this generation
+    private int _state = Closed; // Closed flag | number of workers that joined the current job and have not left
+    private Exception? _error;  // first exception thrown by a body in this job
+
+    private const int Closed = 1 << 30;
 
     private int _generation;    // bumped once per parallel call (and once on dispose)
     private int _busy;          // 1 while a parallel call is in flight
@@ -95,15 +99,17 @@ public sealed unsafe class WorkerPool : IDisposable
                 _count = count;
                 _next = 0;
                 _error = null;
-                Volatile.Write(ref _pending, _workers.Length);
+                Volatile.Write(ref _state, 0);          // open the job: workers may join from now on
                 Interlocked.Increment(ref _generation); // full fence: the job is visible before the new generation
                 WakeSleepers();
 
                 RunIndices();
 
-                // Wait for the workers to finish their share.
+                // Every index is claimed. Close the job so late workers stay out (the caller never waits for a worker
+                // that has not started, e.g. one still waking up), then wait for those that joined to finish.
+                Interlocked.Or(ref _state, Closed);
                 var spinner = new SpinWait();
-                while (Volatile.Read(ref _pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+                while (Volatile.Read(ref _state) != Closed) spinner.SpinOnce(sleep1Threshold: -1);
             }
 
             Exception? error = _error;
@@ -175,8 +181,22 @@ public sealed unsafe class WorkerPool : IDisposable
             seen = Volatile.Read(ref _generation);
             if (_disposed) return;
 
-            RunIndices();
-            Interlocked.Decrement(ref _pending);
+            if (TryJoin())
+            {
+                RunIndices();
+                Interlocked.Decrement(ref _state);
+            }
+        }
+    }
+
+    /// <summary>Registers the calling worker on the open job; false when the job is already closed.</summary>
+    private bool TryJoin()
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if ((state & Closed) != 0) return false;
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) == state) return true;
         }
     }
 

@@ -31,6 +31,27 @@ public sealed class WorkerPoolTests
         }
     }
 
+    private struct BarrierBody : IParallelBody
+    {
+        public Barrier Barrier;
+        public int[] Met; // [count] 1 when index i met the other thread at the barrier
+        public void Execute(int index) => Met[index] = Barrier.SignalAndWait(TimeSpan.FromSeconds(10)) ? 1 : 0;
+    }
+
+    [Fact]
+    public void For_RunsIndicesConcurrently_OnDifferentThreads()
+    {
+        // Two indices that each wait for the other at a barrier: completes only if they run at the same time.
+        using var pool = new WorkerPool(2);
+        for (int rep = 0; rep < 20; rep++)
+        {
+            using var barrier = new Barrier(2);
+            var body = new BarrierBody { Barrier = barrier, Met = new int[2] };
+            pool.For(2, ref body);
+            Assert.Equal(new[] { 1, 1 }, body.Met);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -15,15 +15,15 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
 
     /// <inheritdoc cref="IMicroKernel.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, float* bias, int mode)
+    public static void Run(int kc, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mode)
     {
-        // a: [kc × 10] packed A micro-panel; b: [kc × 32] packed B micro-panel; c: 10×32 tile with row stride ldc.
+        // a: [kc × 10] packed A micro-panel; b: [kc × 32] B micro-panel (row stride ldb: NR when packed, n when read in place); c: 10×32 tile with row stride ldc.
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default;
         Vector512<float> b0, b1, ar;
         int p = 0;
         for (; p + 4 <= kc; p += 4)
         {
-            b0 = Vector512.Load(b + 0); b1 = Vector512.Load(b + 16);
+            b0 = Vector512.Load(b); b1 = Vector512.Load(b + 16);
             ar = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(ar, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ar, b1, c01);
             ar = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(ar, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ar, b1, c11);
             ar = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(ar, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ar, b1, c21);
@@ -34,7 +34,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             ar = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(ar, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ar, b1, c71);
             ar = Vector512.Create(a[8]); c80 = Avx512F.FusedMultiplyAdd(ar, b0, c80); c81 = Avx512F.FusedMultiplyAdd(ar, b1, c81);
             ar = Vector512.Create(a[9]); c90 = Avx512F.FusedMultiplyAdd(ar, b0, c90); c91 = Avx512F.FusedMultiplyAdd(ar, b1, c91);
-            b0 = Vector512.Load(b + 32); b1 = Vector512.Load(b + 48);
+            b += ldb; b0 = Vector512.Load(b); b1 = Vector512.Load(b + 16);
             ar = Vector512.Create(a[10]); c00 = Avx512F.FusedMultiplyAdd(ar, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ar, b1, c01);
             ar = Vector512.Create(a[11]); c10 = Avx512F.FusedMultiplyAdd(ar, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ar, b1, c11);
             ar = Vector512.Create(a[12]); c20 = Avx512F.FusedMultiplyAdd(ar, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ar, b1, c21);
@@ -45,7 +45,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             ar = Vector512.Create(a[17]); c70 = Avx512F.FusedMultiplyAdd(ar, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ar, b1, c71);
             ar = Vector512.Create(a[18]); c80 = Avx512F.FusedMultiplyAdd(ar, b0, c80); c81 = Avx512F.FusedMultiplyAdd(ar, b1, c81);
             ar = Vector512.Create(a[19]); c90 = Avx512F.FusedMultiplyAdd(ar, b0, c90); c91 = Avx512F.FusedMultiplyAdd(ar, b1, c91);
-            b0 = Vector512.Load(b + 64); b1 = Vector512.Load(b + 80);
+            b += ldb; b0 = Vector512.Load(b); b1 = Vector512.Load(b + 16);
             ar = Vector512.Create(a[20]); c00 = Avx512F.FusedMultiplyAdd(ar, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ar, b1, c01);
             ar = Vector512.Create(a[21]); c10 = Avx512F.FusedMultiplyAdd(ar, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ar, b1, c11);
             ar = Vector512.Create(a[22]); c20 = Avx512F.FusedMultiplyAdd(ar, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ar, b1, c21);
@@ -56,7 +56,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             ar = Vector512.Create(a[27]); c70 = Avx512F.FusedMultiplyAdd(ar, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ar, b1, c71);
             ar = Vector512.Create(a[28]); c80 = Avx512F.FusedMultiplyAdd(ar, b0, c80); c81 = Avx512F.FusedMultiplyAdd(ar, b1, c81);
             ar = Vector512.Create(a[29]); c90 = Avx512F.FusedMultiplyAdd(ar, b0, c90); c91 = Avx512F.FusedMultiplyAdd(ar, b1, c91);
-            b0 = Vector512.Load(b + 96); b1 = Vector512.Load(b + 112);
+            b += ldb; b0 = Vector512.Load(b); b1 = Vector512.Load(b + 16);
             ar = Vector512.Create(a[30]); c00 = Avx512F.FusedMultiplyAdd(ar, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ar, b1, c01);
             ar = Vector512.Create(a[31]); c10 = Avx512F.FusedMultiplyAdd(ar, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ar, b1, c11);
             ar = Vector512.Create(a[32]); c20 = Avx512F.FusedMultiplyAdd(ar, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ar, b1, c21);
@@ -67,11 +67,11 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             ar = Vector512.Create(a[37]); c70 = Avx512F.FusedMultiplyAdd(ar, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ar, b1, c71);
             ar = Vector512.Create(a[38]); c80 = Avx512F.FusedMultiplyAdd(ar, b0, c80); c81 = Avx512F.FusedMultiplyAdd(ar, b1, c81);
             ar = Vector512.Create(a[39]); c90 = Avx512F.FusedMultiplyAdd(ar, b0, c90); c91 = Avx512F.FusedMultiplyAdd(ar, b1, c91);
-            a += 40; b += 128;
+            a += 40; b += ldb;
         }
         for (; p < kc; p++)
         {
-            b0 = Vector512.Load(b + 0); b1 = Vector512.Load(b + 16);
+            b0 = Vector512.Load(b); b1 = Vector512.Load(b + 16);
             ar = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(ar, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ar, b1, c01);
             ar = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(ar, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ar, b1, c11);
             ar = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(ar, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ar, b1, c21);
@@ -82,7 +82,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             ar = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(ar, b0, c70); c71 = Avx512F.FusedMultiplyAdd(ar, b1, c71);
             ar = Vector512.Create(a[8]); c80 = Avx512F.FusedMultiplyAdd(ar, b0, c80); c81 = Avx512F.FusedMultiplyAdd(ar, b1, c81);
             ar = Vector512.Create(a[9]); c90 = Avx512F.FusedMultiplyAdd(ar, b0, c90); c91 = Avx512F.FusedMultiplyAdd(ar, b1, c91);
-            a += 10; b += 32;
+            a += 10; b += ldb;
         }
 
         if (mode == GemmMode.Store)
@@ -136,33 +136,33 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
 
     /// <inheritdoc cref="IMicroKernel.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, float* bias, int mode)
+    public static void Run(int kc, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mode)
     {
-        // a: [kc × 6] packed A micro-panel; b: [kc × 16] packed B micro-panel; c: 6×16 tile with row stride ldc.
+        // a: [kc × 6] packed A micro-panel; b: [kc × 16] B micro-panel (row stride ldb: NR when packed, n when read in place); c: 6×16 tile with row stride ldc.
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector256<float> b0, b1, ar;
         int p = 0;
         for (; p + 2 <= kc; p += 2)
         {
-            b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
+            b0 = Vector256.Load(b); b1 = Vector256.Load(b + 8);
             ar = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(ar, b0, c00); c01 = Fma.MultiplyAdd(ar, b1, c01);
             ar = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(ar, b0, c10); c11 = Fma.MultiplyAdd(ar, b1, c11);
             ar = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(ar, b0, c20); c21 = Fma.MultiplyAdd(ar, b1, c21);
             ar = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(ar, b0, c30); c31 = Fma.MultiplyAdd(ar, b1, c31);
             ar = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(ar, b0, c40); c41 = Fma.MultiplyAdd(ar, b1, c41);
             ar = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(ar, b0, c50); c51 = Fma.MultiplyAdd(ar, b1, c51);
-            b0 = Vector256.Load(b + 16); b1 = Vector256.Load(b + 24);
+            b += ldb; b0 = Vector256.Load(b); b1 = Vector256.Load(b + 8);
             ar = Vector256.Create(a[6]); c00 = Fma.MultiplyAdd(ar, b0, c00); c01 = Fma.MultiplyAdd(ar, b1, c01);
             ar = Vector256.Create(a[7]); c10 = Fma.MultiplyAdd(ar, b0, c10); c11 = Fma.MultiplyAdd(ar, b1, c11);
             ar = Vector256.Create(a[8]); c20 = Fma.MultiplyAdd(ar, b0, c20); c21 = Fma.MultiplyAdd(ar, b1, c21);
             ar = Vector256.Create(a[9]); c30 = Fma.MultiplyAdd(ar, b0, c30); c31 = Fma.MultiplyAdd(ar, b1, c31);
             ar = Vector256.Create(a[10]); c40 = Fma.MultiplyAdd(ar, b0, c40); c41 = Fma.MultiplyAdd(ar, b1, c41);
             ar = Vector256.Create(a[11]); c50 = Fma.MultiplyAdd(ar, b0, c50); c51 = Fma.MultiplyAdd(ar, b1, c51);
-            a += 12; b += 32;
+            a += 12; b += ldb;
         }
         if (p < kc)
         {
-            b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
+            b0 = Vector256.Load(b); b1 = Vector256.Load(b + 8);
             ar = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(ar, b0, c00); c01 = Fma.MultiplyAdd(ar, b1, c01);
             ar = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(ar, b0, c10); c11 = Fma.MultiplyAdd(ar, b1, c11);
             ar = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(ar, b0, c20); c21 = Fma.MultiplyAdd(ar, b1, c21);

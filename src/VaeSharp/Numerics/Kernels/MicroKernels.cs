@@ -3,8 +3,9 @@
 // nothing on NuGet provides a managed SGEMM.
 //
 // A micro-kernel computes one MR×NR tile of C from a packed A micro-panel [kc × MR] (for each k step, MR values
-// of one A column, contiguous) and a packed B micro-panel [kc × NR] (for each k step, NR values of one B row):
-//     acc[r, j] = Σ_p a[p·MR + r] · b[p·NR + j]      (one FMA chain per element, p = 0, 1, …, kc−1 in order)
+// of one A column, contiguous) and a B micro-panel [kc × NR] (for each k step, NR contiguous values of one B row,
+// rows ldb apart: packed, or read in place from a row-major B):
+//     acc[r, j] = Σ_p a[p·MR + r] · b[p·ldb + j]      (one FMA chain per element, p = 0, 1, …, kc−1 in order)
 // then writes acc into C according to the mode. The FMA order of an element never depends on where its tile
 // sits or which thread computes it, which is what makes Gemm bit-identical across thread counts.
 using System.Runtime.CompilerServices;
@@ -34,11 +35,12 @@ internal unsafe interface IMicroKernel
     static abstract int NR { get; }
 
     /// <summary>
-    /// Computes the tile: <paramref name="a"/> is a packed [kc × MR] panel, <paramref name="b"/> a packed [kc × NR] panel,
+    /// Computes the tile: <paramref name="a"/> is a packed [kc × MR] panel, <paramref name="b"/> a [kc × NR] panel with row
+    /// stride <paramref name="ldb"/> (NR when packed; the matrix width when B is read in place),
     /// <paramref name="c"/> the tile's top-left element with row stride <paramref name="ldc"/>, <paramref name="bias"/>
     /// the tile's first bias value (read only when <paramref name="mode"/> is <see cref="GemmMode.StoreBias"/>).
     /// </summary>
-    static abstract void Run(int kc, float* a, float* b, float* c, int ldc, float* bias, int mode);
+    static abstract void Run(int kc, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mode);
 }
 
 /// <summary>Portable fallback kernel (no SIMD): a 4×8 tile with plain multiply-adds.</summary>
@@ -48,13 +50,13 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
     public static int NR => 8;
 
     /// <inheritdoc cref="IMicroKernel.Run"/>
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, float* bias, int mode)
+    public static void Run(int kc, float* a, float* b, int ldb, float* c, int ldc, float* bias, int mode)
     {
         float* acc = stackalloc float[4 * 8]; // [MR × NR] accumulators
         new Span<float>(acc, 32).Clear();
         for (int p = 0; p < kc; p++)
         {
-            float* bp = b + p * 8;
+            float* bp = b + (long)p * ldb;
             for (int r = 0; r < 4; r++)
             {
                 float ar = a[p * 4 + r];

@@ -15,46 +15,76 @@ internal static unsafe class Packing
     /// <paramref name="transposed"/> false: A is stored [m × k] (A[i,p] = a[i·k + p]);
     /// true: A is stored [k × m] (A[i,p] = a[p·m + i]).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, bool transposed, int m, int k, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
+        if (transposed)
+        {
+            // Each stored row (fixed p) is contiguous along i: walk it once, dealing runs of mr values to the panels.
+            int full = mc / mr * mr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = a + (long)(p0 + p) * m + i0;
+                float* d = dst + p * mr; // panel ir starts at dst + ir·kc
+                for (int ir = 0; ir < full; ir += mr) CopyRun(src + ir, d + ir * kc, mr);
+                if (full < mc)
+                {
+                    float* dp = d + full * kc;
+                    int r = 0;
+                    for (; r < mc - full; r++) dp[r] = src[full + r];
+                    for (; r < mr; r++) dp[r] = 0f;
+                }
+            }
+            return;
+        }
+
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
             float* panel = dst + ir * kc; // [kc × mr]
-            if (!transposed)
+            float* src0 = a + (long)(i0 + ir) * k + p0;
+            int r0 = 0;
+            if (Avx.IsSupported)
             {
-                // Each A row is contiguous along k: read rows, scatter into the panel's column r.
-                for (int r = 0; r < rows; r++)
+                // Rows in groups of 8: 8×8 transposes move 8 k-steps of 8 rows at once.
+                for (; r0 + 8 <= rows; r0 += 8)
                 {
-                    float* src = a + (long)(i0 + ir + r) * k + p0;
-                    float* d = panel + r;
+                    float* src = src0 + (long)r0 * k;
                     int p = 0;
-                    for (; p + 4 <= kc; p += 4)
-                    {
-                        d[0] = src[p]; d[mr] = src[p + 1]; d[2 * mr] = src[p + 2]; d[3 * mr] = src[p + 3];
-                        d += 4 * mr;
-                    }
-                    for (; p < kc; p++) { *d = src[p]; d += mr; }
+                    for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, k, panel + p * mr + r0, mr);
+                    for (; p < kc; p++)
+                        for (int r = 0; r < 8; r++) panel[p * mr + r0 + r] = src[(long)r * k + p];
                 }
-                if (rows < mr)
-                    for (int p = 0; p < kc; p++)
-                        for (int r = rows; r < mr; r++) panel[p * mr + r] = 0f;
             }
-            else
+            // Remaining rows one by one: each A row is contiguous along k, scattered into the panel's column r.
+            for (int r = r0; r < rows; r++)
             {
-                // Each A column (fixed p) is contiguous along m: copy runs of `rows` values.
-                for (int p = 0; p < kc; p++)
+                float* src = src0 + (long)r * k;
+                float* d = panel + r;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4)
                 {
-                    float* src = a + (long)(p0 + p) * m + i0 + ir;
-                    float* d = panel + p * mr;
-                    int r = 0;
-                    if (Vector256.IsHardwareAccelerated)
-                        for (; r + 8 <= rows; r += 8) Vector256.Store(Vector256.Load(src + r), d + r);
-                    for (; r < rows; r++) d[r] = src[r];
-                    for (; r < mr; r++) d[r] = 0f;
+                    d[0] = src[p]; d[mr] = src[p + 1]; d[2 * mr] = src[p + 2]; d[3 * mr] = src[p + 3];
+                    d += 4 * mr;
                 }
+                for (; p < kc; p++) { *d = src[p]; d += mr; }
             }
+            if (rows < mr)
+                for (int p = 0; p < kc; p++)
+                    for (int r = rows; r < mr; r++) panel[p * mr + r] = 0f;
         }
+    }
+
+    /// <summary>Copies <paramref name="count"/> floats (a register-tile width: 4 to 32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(float* src, float* dst, int count)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; j + 16 <= count; j += 16) Vector512.Store(Vector512.Load(src + j), dst + j);
+        if (Vector256.IsHardwareAccelerated)
+            for (; j + 8 <= count; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+        for (; j < count; j++) dst[j] = src[j];
     }
 
     /// <summary>
@@ -62,29 +92,33 @@ internal static unsafe class Packing
     /// <paramref name="transposed"/> false: B is stored [k × n] (B[p,j] = b[p·n + j]);
     /// true: B is stored [n × k] (B[p,j] = b[j·k + p]).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, bool transposed, int k, int n, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
+        if (!transposed)
+        {
+            // Each stored row (fixed p) is contiguous along j: walk it once, dealing runs of nr values to the panels.
+            int full = nc / nr * nr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = b + (long)(p0 + p) * n + j0;
+                float* d = dst + p * nr; // panel jr starts at dst + jr·kc
+                for (int jr = 0; jr < full; jr += nr) CopyRun(src + jr, d + jr * kc, nr);
+                if (full < nc)
+                {
+                    float* dp = d + full * kc;
+                    int j = 0;
+                    for (; j < nc - full; j++) dp[j] = src[full + j];
+                    for (; j < nr; j++) dp[j] = 0f;
+                }
+            }
+            return;
+        }
+
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             float* panel = dst + jr * kc; // [kc × nr]
-            if (!transposed)
-            {
-                // Each B row is contiguous along n: copy runs of `cols` values.
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(p0 + p) * n + j0 + jr;
-                    float* d = panel + p * nr;
-                    int j = 0;
-                    if (Vector512.IsHardwareAccelerated)
-                        for (; j + 16 <= cols; j += 16) Vector512.Store(Vector512.Load(src + j), d + j);
-                    if (Vector256.IsHardwareAccelerated)
-                        for (; j + 8 <= cols; j += 8) Vector256.Store(Vector256.Load(src + j), d + j);
-                    for (; j < cols; j++) d[j] = src[j];
-                    for (; j < nr; j++) d[j] = 0f;
-                }
-            }
-            else
             {
                 // Each B column (fixed j) is contiguous along k: transpose 8×8 blocks.
                 int j = 0;
