@@ -17,6 +17,13 @@ internal static class CommonOptions
         return o;
     }
 
+    public static Option<string?> ModelDataset()
+    {
+        var o = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
+        o.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
+        return o;
+    }
+
     public static Option<string?> DataDir() => new("--data-dir")
     {
         Description = "Folder holding the data set's IDX files (.gz or not); default: the cache folder, else download.",

@@ -13,8 +13,7 @@ internal static class ModelCommands
     public static Command Eval()
     {
         var model = CommonOptions.Model();
-        var dataset = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
-        dataset.AcceptOnlyFromAmong([.. VaeSharp.Data.DatasetCatalog.Names]);
+        var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
         var split = new Option<string>("--split") { Description = "Split to evaluate.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("train", "test");
@@ -29,8 +28,7 @@ internal static class ModelCommands
             var loaded = ModelFile.Load(dir);
             string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
             var data = CommonOptions.Load(name, pr.GetValue(split)!, pr.GetValue(dataDir));
-            using var session = TrainingSession.Resume(dir, data, data, Math.Max(1, pr.GetValue(threads)));
-            var t = session.Evaluate(data);
+            var t = TrainingSession.Evaluate(loaded, data, Math.Max(1, pr.GetValue(threads)));
             var ci = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}):",
                 name, pr.GetValue(split), data.Count, loaded.State.Binarization, loaded.State.Estimator, loaded.State.Samples));
@@ -64,19 +62,16 @@ internal static class ModelCommands
     {
         var model = CommonOptions.Model();
         var output = CommonOptions.OutFile("reconstructions.png");
-        var dataset = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
-        dataset.AcceptOnlyFromAmong([.. VaeSharp.Data.DatasetCatalog.Names]);
+        var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
         var count = new Option<int>("--count") { Description = "Test images to reconstruct.", DefaultValueFactory = _ => 30 };
         var cmd = new Command("reconstruct", "Test images above their reconstructions (decoded from z = μ(x)).") { model, output, dataset, dataDir, count };
         cmd.SetAction(pr => Program.Guard(() =>
         {
             var loaded = ModelFile.Load(pr.GetValue(model)!);
-            var data = CommonOptions.Load(pr.GetValue(dataset) ?? loaded.State.Dataset, "test", pr.GetValue(dataDir));
+            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             int n = Math.Min(pr.GetValue(count), data.Count);
             if (n < 1) throw new ArgumentException($"--count must be positive (got {pr.GetValue(count)}).");
-            if (data.Dimension != loaded.Model.InputSize)
-                throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
             Save(Pictures.Reconstructions(loaded.Model, data.Features, n), pr.GetValue(output)!);
             return 0;
         }));
@@ -104,22 +99,28 @@ internal static class ModelCommands
     {
         var model = CommonOptions.Model();
         var output = CommonOptions.OutFile("latent-map.png");
-        var dataset = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
-        dataset.AcceptOnlyFromAmong([.. VaeSharp.Data.DatasetCatalog.Names]);
+        var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
         var cmd = new Command("latent-map", "Test-set means μ(x) in a 2-D latent space, coloured by label.") { model, output, dataset, dataDir, threads };
         cmd.SetAction(pr => Program.Guard(() =>
         {
             var loaded = ModelFile.Load(pr.GetValue(model)!);
-            var data = CommonOptions.Load(pr.GetValue(dataset) ?? loaded.State.Dataset, "test", pr.GetValue(dataDir));
-            if (data.Dimension != loaded.Model.InputSize)
-                throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
             Save(Pictures.LatentMap(loaded.Model, data, pool), pr.GetValue(output)!);
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The test split of <paramref name="name"/> (default: the model's data set), checked against the model's input size.</summary>
+    private static VaeSharp.Data.Dataset TestSplitFor(LoadedModel loaded, string? name, string? dataDir)
+    {
+        var data = CommonOptions.Load(name ?? loaded.State.Dataset, "test", dataDir);
+        if (data.Dimension != loaded.Model.InputSize)
+            throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+        return data;
     }
 
     private static void Save(VaeSharp.Imaging.Image image, string path)

@@ -165,8 +165,25 @@ public sealed class TrainingSession : IDisposable
         return summary;
     }
 
-    /// <summary>Evaluates the model on <paramref name="data"/> (binarized as in training, with a fixed noise stream).</summary>
-    public BatchTerms Evaluate(Dataset data) => _trainer.Evaluate(new DataMatrix(data.Features, data.Count, data.Dimension));
+    /// <summary>
+    /// Evaluates a saved model on <paramref name="data"/> the way training evaluates its test split: the same estimator and L,
+    /// the same binarization (a static draw from the test stream, or one dynamic draw from the fixed evaluation stream), and a fixed ε stream.
+    /// </summary>
+    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads)
+    {
+        var s = loaded.State;
+        if (data.Dimension != loaded.Model.InputSize)
+            throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+        var binarization = Enum.Parse<Binarization>(s.Binarization, ignoreCase: true);
+        if (binarization == Binarization.Static) data = Binarizer.Static(data, Rng.ForStream(s.Seed, 102).NextUInt64());
+        using var pool = new WorkerPool(threads);
+        var objective = new ElboObjective(loaded.Model, Enum.Parse<Estimator>(s.Estimator, ignoreCase: true), s.Samples, pool);
+        var trainer = new Trainer(objective, new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
+        {
+            BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = binarization == Binarization.Dynamic,
+        }, pool);
+        return trainer.Evaluate(new DataMatrix(data.Features, data.Count, data.Dimension));
+    }
 
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
