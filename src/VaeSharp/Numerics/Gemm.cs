@@ -20,14 +20,14 @@ namespace VaeSharp.Numerics;
 /// </remarks>
 public static unsafe class Gemm
 {
-    /// <summary>Largest k block (packed panels of kc rows).</summary>
-    internal const int KcMax = 384;
+    /// <summary>Largest k block (panels of kc rows). Large blocks mean few passes over C; k = 784 is one block.</summary>
+    internal const int KcMax = 1024;
 
-    /// <summary>Row block of A packed at once, in register-tile rows (MC = 24·MR).</summary>
-    internal const int McPanels = 24;
+    /// <summary>Row block of A packed at once, in register-tile rows (MC = 16·MR: a [160 × 1024] block is 640 KB, inside L2).</summary>
+    internal const int McPanels = 16;
 
-    /// <summary>Column block of B packed at once, in register-tile columns (NC = 32·NR).</summary>
-    internal const int NcPanels = 32;
+    /// <summary>Column block of B packed at once, in register-tile columns (NC = 16·NR).</summary>
+    internal const int NcPanels = 16;
 
     /// <summary>Below this many multiply-adds a call runs on the calling thread only.</summary>
     private const long DefaultParallelThreshold = 1L << 16;
@@ -244,8 +244,8 @@ public static unsafe class Gemm
 
         [ThreadStatic] private static Workspace? t_current;
 
-        public readonly float* A;    // [24·MaxMR × KcMax]
-        public readonly float* B;    // [KcMax × 32·MaxNR]
+        public readonly float* A;    // [McPanels·MaxMR × KcMax]
+        public readonly float* B;    // [KcMax × NcPanels·MaxNR]
         public readonly float* Tile; // [MaxMR × MaxNR]
 
         private Workspace()
