@@ -47,6 +47,35 @@ public class DistributionTests
         Assert.Equal(sigma - x, grad[0], 6);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(37)]
+    [InlineData(784)]
+    public void VectorizedBernoulliMatchesADoublePrecisionReferenceAtEveryLength(int n)
+    {
+        var rng = new Rng((ulong)n);
+        var x = new float[n];
+        var l = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = rng.NextFloat() < 0.5f ? 1f : rng.NextFloat();
+            l[i] = (i % 7) switch { 0 => 100f, 1 => -100f, 2 => 0f, _ => 20f * (rng.NextFloat() - 0.5f) };
+        }
+        var grad = new float[n];
+        double ll = Bernoulli.LogLikelihood(x, l, grad, 0.5f);
+        double expected = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double li = l[i], sp = Math.Max(li, 0) + Math.Log(1 + Math.Exp(-Math.Abs(li)));
+            expected += x[i] * li - sp;
+            double sigma = 1 / (1 + Math.Exp(-li));
+            Assert.True(Math.Abs(0.5 * (sigma - x[i]) - grad[i]) < 1e-6, $"gradient {i}: {grad[i]} vs {0.5 * (sigma - x[i])}");
+        }
+        Assert.True(Math.Abs(ll - expected) <= 1e-5 * (1 + Math.Abs(expected)), $"{ll} vs {expected}");
+    }
+
     [Fact]
     public void GaussianPixelLogLikelihoodMatchesTheDensity()
     {
