@@ -83,7 +83,9 @@ public sealed class ElboObjective : IObjective
 
         // Decoder and reconstruction term; gradients of the loss w.r.t. the decoder outputs overwrite them in place.
         _vae.Decode(z, sampled, _pool, out Span<float> output, out Span<float> outLogVar);
-        double recon = Reconstruction(x, rows, output, outLogVar, accumulateGradients) / l;
+        if (_rowLogLik.Length < sampled) _rowLogLik = new double[sampled];
+        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, x, rows, output, outLogVar, sampled,
+            accumulateGradients, 1f / sampled, _rowLogLik, _pool) / l;
 
         // KL term: closed form (B) or Monte Carlo log q(z|x) − log p(z) (A).
         double kl = 0;
@@ -104,57 +106,6 @@ public sealed class ElboObjective : IObjective
             Backward(x, rows, mu, logVar, eps, z, output, outLogVar);
 
         return new BatchTerms(recon - kl, recon, kl, rows);
-    }
-
-    /// <summary>
-    /// Σ over the rows·L decoded rows of log p(xᵢ|zₛ), split across the pool by rows; per-row sums are added in row order,
-    /// so the result does not depend on the thread count. With gradients, the decoder outputs are overwritten by
-    /// ∂loss/∂output (the loss is averaged over rows·L).
-    /// </summary>
-    private unsafe double Reconstruction(ReadOnlySpan<float> x, int rows, Span<float> output, Span<float> outLogVar, bool gradients)
-    {
-        int d = _vae.InputSize, sampled = rows * Samples;
-        if (_rowLogLik.Length < sampled) _rowLogLik = new double[sampled];
-        fixed (float* px = x, po = output, pv = outLogVar)
-        fixed (double* pr = _rowLogLik)
-        {
-            var body = new ReconstructionBody
-            {
-                X = px, Output = po, LogVar = pv, RowSums = pr, Rows = rows, Sampled = sampled, D = d,
-                Chunks = Math.Min(sampled, _pool.Threads * 4), Gradients = gradients, Scale = 1f / sampled,
-                Gaussian = _vae.Config.Decoder == DecoderKind.Gaussian,
-            };
-            _pool.For(body.Chunks, ref body);
-        }
-        double sum = 0;
-        for (int s = 0; s < sampled; s++) sum += _rowLogLik[s];
-        return sum;
-    }
-
-    private unsafe struct ReconstructionBody : IParallelBody
-    {
-        public float* X, Output, LogVar;
-        public double* RowSums;
-        public int Rows, Sampled, D, Chunks;
-        public bool Gradients, Gaussian;
-        public float Scale;
-
-        public void Execute(int index)
-        {
-            int start = (int)((long)Sampled * index / Chunks), end = (int)((long)Sampled * (index + 1) / Chunks);
-            for (int s = start; s < end; s++)
-            {
-                var xi = new ReadOnlySpan<float>(X + (long)(s % Rows) * D, D);
-                var o = new Span<float>(Output + (long)s * D, D);
-                if (!Gaussian)
-                    RowSums[s] = Bernoulli.LogLikelihood(xi, o, Gradients ? o : default, Scale);
-                else
-                {
-                    var v = new Span<float>(LogVar + (long)s * D, D);
-                    RowSums[s] = GaussianPixels.LogLikelihood(xi, o, v, Gradients ? o : default, Gradients ? v : default, Scale);
-                }
-            }
-        }
     }
 
     private void Backward(ReadOnlySpan<float> x, int rows, Span<float> mu, Span<float> logVar,

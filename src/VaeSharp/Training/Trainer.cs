@@ -123,6 +123,21 @@ public sealed class Trainer
     }
 
     /// <summary>
+    /// The inputs <see cref="Evaluate"/> sees for <paramref name="data"/>: the rows themselves, or with dynamic binarization
+    /// the one fixed draw that evaluation uses. For other estimators (importance sampling) to see the same data.
+    /// </summary>
+    public float[] EvaluationInputs(DataMatrix data)
+    {
+        var result = data.Features.ToArray();
+        if (!Options.DynamicBinarization) return result;
+        var binarize = Rng.ForStream(Options.Seed, EvalStream + 1);
+        int d = data.Dimension;
+        for (int r = 0; r < data.Count; r++)
+            Data.Binarizer.Sample(data.Row(r), result.AsSpan(r * d, d), binarize);
+        return result;
+    }
+
+    /// <summary>
     /// Evaluates the objective over all of <paramref name="data"/> with a fixed noise stream (the same for every call with the
     /// same seed, so curves across epochs compare like with like). With dynamic binarization, the data are binarized once with
     /// a fixed stream too.

@@ -170,6 +170,13 @@ public sealed class TrainingSession : IDisposable
     /// the same binarization (a static draw from the test stream, or one dynamic draw from the fixed evaluation stream), and a fixed ε stream.
     /// </summary>
     public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads)
+        => Evaluate(loaded, data, threads, importanceSamples: 0, out _);
+
+    /// <summary>
+    /// As <see cref="Evaluate(LoadedModel, Dataset, int)"/>; with <paramref name="importanceSamples"/> K &gt; 0 also estimates
+    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats).
+    /// </summary>
+    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood)
     {
         var s = loaded.State;
         if (data.Dimension != loaded.Model.InputSize)
@@ -182,7 +189,17 @@ public sealed class TrainingSession : IDisposable
         {
             BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = binarization == Binarization.Dynamic,
         }, pool);
-        return trainer.Evaluate(new DataMatrix(data.Features, data.Count, data.Dimension));
+        var matrix = new DataMatrix(data.Features, data.Count, data.Dimension);
+        logLikelihood = double.NaN;
+        if (importanceSamples > 0)
+        {
+            float[] inputs = trainer.EvaluationInputs(matrix);
+            var ll = new double[data.Count];
+            new ImportanceSampling(loaded.Model, pool).LogLikelihood(inputs, data.Count, importanceSamples,
+                Rng.ForStream(s.Seed, 7), ll);
+            logLikelihood = ll.Sum() / data.Count;
+        }
+        return trainer.Evaluate(matrix);
     }
 
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
