@@ -12,6 +12,7 @@ namespace VaeSharp.Bench;
 /// Allocated should read 0 B: a warm step allocates nothing.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(warmupCount: 3, iterationCount: 10)]
 public class TrainingStepBenchmarks
 {
