@@ -60,6 +60,10 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
+                Option[] fixedBySavedRun = [dataset, preset, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (clash.Count > 0)
+                    throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
                 var saved = VaeSharp.IO.ModelFile.Load(outDir).State;
                 var (trainSet, testSet) = LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);

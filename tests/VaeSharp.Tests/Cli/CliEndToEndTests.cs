@@ -71,6 +71,11 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model.safetensors")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(resumed, "metrics.csv")).Length);
+
+        // Settings are the saved run's: changing one on resume is refused, naming the option.
+        var clash = Vae("train", "--resume", "--epochs", "3", "--out", resumed, "--lr", "0.1");
+        Assert.Equal(1, clash.Code);
+        Assert.Contains("--lr", clash.Err);
     }
 
     [Theory]
