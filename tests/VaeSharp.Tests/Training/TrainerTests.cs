@@ -72,6 +72,21 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ANonFiniteObjectiveStopsTrainingWithAClearError()
+    {
+        var vae = new Vae(new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
+        vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
+        var trainer = new Trainer(new ElboObjective(vae), new Optimizer(vae.Arena, OptimizerSettings.Default(OptimizerKind.Adam)),
+            new TrainerOptions { BatchSize = 20 });
+        var data = Bars(3);
+        var x = data.Features.ToArray();
+        x[45 * 16 + 3] = float.NaN; // datapoint 45
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.RunEpoch(new DataMatrix(x, data.Count, 16), 4));
+        Assert.Contains("epoch 4", e.Message);
+        Assert.Contains("NaN", e.Message);
+    }
+
+    [Fact]
     public void DifferentSeedsDiffer()
     {
         var vae = new Vae(new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
