@@ -59,6 +59,10 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Columns of metrics.csv.</summary>
     public const string MetricsHeader = "epoch,samples_seen,train_elbo,train_recon,train_kl,test_elbo,test_recon,test_kl,epoch_seconds,samples_per_second,valid_elbo";
 
+    // Random streams of a session, all derived from its seed (the trainer derives its own per epoch).
+    private const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
+        ImportanceStream = 7;
+
     private readonly WorkerPool _pool;
     private readonly Trainer _trainer;
     private readonly Optimizer _optimizer;
@@ -89,9 +93,9 @@ public sealed class TrainingSession : IDisposable
         _testSet = test;
         if (settings.Binarization == Binarization.Static)
         {
-            train = Binarizer.Static(train, Rng.ForStream(settings.Seed, 101).NextUInt64());
-            test = Binarizer.Static(test, Rng.ForStream(settings.Seed, 102).NextUInt64());
-            if (validation is not null) validation = Binarizer.Static(validation, Rng.ForStream(settings.Seed, 103).NextUInt64());
+            train = Binarizer.Static(train, Rng.ForStream(settings.Seed, StaticTrainStream).NextUInt64());
+            test = Binarizer.Static(test, Rng.ForStream(settings.Seed, StaticTestStream).NextUInt64());
+            if (validation is not null) validation = Binarizer.Static(validation, Rng.ForStream(settings.Seed, StaticValidationStream).NextUInt64());
         }
         _train = new DataMatrix(train.Features, train.Count, train.Dimension);
         _test = new DataMatrix(test.Features, test.Count, test.Dimension);
@@ -117,7 +121,7 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Create(SessionSettings settings, Dataset train, Dataset test, int threads)
     {
         var model = new Vae(settings.Config);
-        model.Initialize(settings.Initialization, Rng.ForStream(settings.Seed, 100), settings.InitScale);
+        model.Initialize(settings.Initialization, Rng.ForStream(settings.Seed, InitStream), settings.InitScale);
         var state = ToState(settings, epoch: 0, samplesSeen: 0, steps: 0);
         return new TrainingSession(model, settings, state, train, test, threads, null);
     }
@@ -127,20 +131,24 @@ public sealed class TrainingSession : IDisposable
     {
         var loaded = ModelFile.Load(directory);
         var s = loaded.State;
-        var settings = new SessionSettings
-        {
-            Config = loaded.Model.Config,
-            Dataset = s.Dataset,
-            Binarization = Enum.Parse<Binarization>(s.Binarization, ignoreCase: true),
-            Estimator = Enum.Parse<Estimator>(s.Estimator, ignoreCase: true),
-            Samples = s.Samples, BatchSize = s.BatchSize, Seed = s.Seed, Optimizer = s.Optimizer, Validation = s.Validation,
-        };
+        var settings = SettingsOf(loaded);
         if (loaded.OptimizerState.Count == 0 && s.OptimizerSteps > 0)
             throw new InvalidDataException($"{Path.Combine(directory, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
         var session = new TrainingSession(loaded.Model, settings, s, train, test, threads, loaded.OptimizerState);
         session.ReadHistory(Path.Combine(directory, "metrics.csv"));
         return session;
     }
+
+    /// <summary>The settings a saved model was trained with (the inverse of <see cref="ToState"/>, initialization aside).</summary>
+    private static SessionSettings SettingsOf(LoadedModel loaded) => new()
+    {
+        Config = loaded.Model.Config,
+        Dataset = loaded.State.Dataset,
+        Binarization = Enum.Parse<Binarization>(loaded.State.Binarization, ignoreCase: true),
+        Estimator = Enum.Parse<Estimator>(loaded.State.Estimator, ignoreCase: true),
+        Samples = loaded.State.Samples, BatchSize = loaded.State.BatchSize, Seed = loaded.State.Seed,
+        Optimizer = loaded.State.Optimizer, Validation = loaded.State.Validation,
+    };
 
     private static TrainingState ToState(SessionSettings s, int epoch, long samplesSeen, long steps) => new()
     {
@@ -178,16 +186,15 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood)
     {
-        var s = loaded.State;
+        var s = SettingsOf(loaded);
         if (data.Dimension != loaded.Model.InputSize)
             throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
-        var binarization = Enum.Parse<Binarization>(s.Binarization, ignoreCase: true);
-        if (binarization == Binarization.Static) data = Binarizer.Static(data, Rng.ForStream(s.Seed, 102).NextUInt64());
+        if (s.Binarization == Binarization.Static) data = Binarizer.Static(data, Rng.ForStream(s.Seed, StaticTestStream).NextUInt64());
         using var pool = new WorkerPool(threads);
-        var objective = new ElboObjective(loaded.Model, Enum.Parse<Estimator>(s.Estimator, ignoreCase: true), s.Samples, pool);
+        var objective = new ElboObjective(loaded.Model, s.Estimator, s.Samples, pool);
         var trainer = new Trainer(objective, new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
         {
-            BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = binarization == Binarization.Dynamic,
+            BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = s.Binarization == Binarization.Dynamic,
         }, pool);
         var matrix = new DataMatrix(data.Features, data.Count, data.Dimension);
         logLikelihood = double.NaN;
@@ -196,7 +203,7 @@ public sealed class TrainingSession : IDisposable
             float[] inputs = trainer.EvaluationInputs(matrix);
             var ll = new double[data.Count];
             new ImportanceSampling(loaded.Model, pool).LogLikelihood(inputs, data.Count, importanceSamples,
-                Rng.ForStream(s.Seed, 7), ll);
+                Rng.ForStream(s.Seed, ImportanceStream), ll);
             logLikelihood = ll.Sum() / data.Count;
         }
         return trainer.Evaluate(matrix);
