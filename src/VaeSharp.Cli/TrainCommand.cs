@@ -24,6 +24,8 @@ internal static class TrainCommand
         loss.AcceptOnlyFromAmong("squared", "bce");
         var l1 = new Option<float>("--l1") { Description = "λ of the sparse autoencoder's λ‖f(x)‖₁ per datapoint.", DefaultValueFactory = _ => 0f };
         var noise = new Option<string>("--noise") { Description = "Denoising autoencoder's corruption, drawn anew per minibatch: gaussian:σ, mask:p or salt-pepper:p.", DefaultValueFactory = _ => "none" };
+        var method = new Option<string>("--method") { Description = "How a VAE is trained: aevb (the paper's Algorithm 1) or wake-sleep (its baseline, same encoder, decoder and optimizer).", DefaultValueFactory = _ => "aevb" };
+        method.AcceptOnlyFromAmong("aevb", "wake-sleep");
         var noBias = new Option<bool>("--no-bias") { Description = "Linear autoencoder without biases (for centred data): output W_g W_f x exactly as in seed 002." };
         var latent = new Option<int>("--latent") { Description = "Latent dimension J (the code width of an autoencoder).", DefaultValueFactory = _ => 20 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths, comma-separated (e.g. 500 or 200,200; 'none' for linear maps).", DefaultValueFactory = _ => "500" };
@@ -50,7 +52,7 @@ internal static class TrainCommand
 
         var cmd = new Command("train", "Train a model (a VAE with AEVB, or an autoencoder) and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
-            dataset, dataDir, preset, modelKind, loss, l1, noise, noBias, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
+            dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
             weightDecay, binarize, validation, seed, threads, output, resume,
         };
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
@@ -67,7 +69,7 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, modelKind, loss, l1, noise, noBias, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
@@ -122,6 +124,7 @@ internal static class TrainCommand
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,
                 Initialization = kw ? Initialization.Normal : Initialization.PyTorchDefault, InitScale = 0.01f,
                 L1 = Finite(Get(l1), "--l1", positive: false), Noise = Corruption.Parse(Get(noise)),
+                Method = ObjectiveFactory.ParseMethod(Get(method)),
             };
             if (File.Exists(Path.Combine(outDir, VaeSharp.IO.ModelFile.ManifestFile)))
                 throw new ArgumentException($"{outDir} already holds a model; pass --resume to continue it or choose another --out.");
@@ -131,7 +134,8 @@ internal static class TrainCommand
                 ? $"{ModelKinds.Name(c.Kind)} ({c.Activation.ToString().ToLowerInvariant()}, {(dec == DecoderKind.Bernoulli ? "cross-entropy" : "squared error")}" +
                   (settings.L1 > 0 ? $", λ = {settings.L1.ToString(CultureInfo.InvariantCulture)}" : "") +
                   (settings.Noise.Kind != CorruptionKind.None ? $", noise {settings.Noise}" : "") + (c.Bias ? "" : ", no biases") + ")"
-                : $"VAE ({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, estimator {settings.Estimator}, L={l})";
+                : $"VAE ({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, " +
+                  (settings.Method == TrainingMethod.WakeSleep ? "wake-sleep, bound by " : "") + $"estimator {settings.Estimator}, L={l})";
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} {what} " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +
                 $"{kind.ToString().ToLowerInvariant()} lr {opt.LearningRate.ToString(CultureInfo.InvariantCulture)}, M={m}, {threadCount} thread(s)");

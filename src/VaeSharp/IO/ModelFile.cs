@@ -37,6 +37,8 @@ public sealed record TrainingState
     public float L1 { get; init; }
     /// <summary>The denoising autoencoder's input corruption (none, gaussian:σ, mask:p, salt-pepper:p).</summary>
     public string Noise { get; init; } = "none";
+    /// <summary>How a VAE was trained: aevb or wake-sleep.</summary>
+    public string Method { get; init; } = "aevb";
 }
 
 /// <summary>What <see cref="ModelFile.Load"/> returns.</summary>

@@ -39,6 +39,8 @@ public sealed record SessionSettings
     public float L1 { get; init; }
     /// <summary>The denoising autoencoder's input corruption.</summary>
     public Corruption Noise { get; init; } = Corruption.None;
+    /// <summary>How a VAE's parameters are learned: AEVB, or the wake-sleep baseline.</summary>
+    public TrainingMethod Method { get; init; } = TrainingMethod.Aevb;
 }
 
 /// <summary>One epoch's figures, per datapoint in <see cref="Train"/> etc. as sums (divide by Rows).</summary>
@@ -163,6 +165,7 @@ public sealed class TrainingSession : IDisposable
         Samples = loaded.State.Samples, BatchSize = loaded.State.BatchSize, Seed = loaded.State.Seed,
         Optimizer = loaded.State.Optimizer, Validation = loaded.State.Validation,
         L1 = loaded.State.L1, Noise = Corruption.Parse(loaded.State.Noise ?? "none", "model.json training.noise"),
+        Method = ObjectiveFactory.ParseMethod(loaded.State.Method ?? "aevb", "model.json training.method"),
     };
 
     private static TrainingState ToState(SessionSettings s, int epoch, long samplesSeen, long steps) => new()
@@ -173,7 +176,7 @@ public sealed class TrainingSession : IDisposable
         Samples = s.Samples, BatchSize = s.BatchSize, Seed = s.Seed, Validation = s.Validation,
         Initialization = s.Initialization == Initialization.Normal ? $"normal:{s.InitScale.ToString(CultureInfo.InvariantCulture)}" : "pytorch-default",
         Optimizer = s.Optimizer, OptimizerSteps = steps, Epoch = epoch, SamplesSeen = samplesSeen,
-        L1 = s.L1, Noise = s.Noise.ToString(),
+        L1 = s.L1, Noise = s.Noise.ToString(), Method = ObjectiveFactory.MethodName(s.Method),
     };
 
     /// <summary>Runs the next epoch and evaluates the test (and validation) split.</summary>
