@@ -104,7 +104,7 @@ internal sealed class LinearGaussianModel : ILatentVariableModel
     }
 }
 
-public class MarginalLikelihoodTests
+public class MarginalLikelihoodTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(2)]
@@ -128,6 +128,7 @@ public class MarginalLikelihoodTests
         // effective size of a few dozen at best, so the fitted q is rough (measured RMS error 0.07 nats for J = 2, 0.21 for
         // J = 3; thinning by 2 halves the latter). The RMS bound of 0.3 nats catches broken chains that the mean could hide.
         double tol = 4 * sdErr / Math.Sqrt(n) + meanSq;
+        output.WriteLine($"J = {latent}: mean error {meanErr:F4} (sd {sdErr:F4}, RMS {Math.Sqrt(meanSq):F4}), tolerance {tol:F4}, acceptance {result.AcceptanceRate:F3}");
         Assert.True(Math.Abs(meanErr) < tol, $"mean error {meanErr:F4} (sd {sdErr:F4}, E err² {meanSq:F5}), tolerance {tol:F4}");
         Assert.True(Math.Sqrt(meanSq) < 0.3, $"RMS error {Math.Sqrt(meanSq):F3} nats; worst point {err.Max(Math.Abs):F3}");
         Assert.True(tol < 0.12, $"tolerance {tol:F4}: the estimator is too noisy for the test to mean anything");
@@ -259,6 +260,7 @@ public class MarginalLikelihoodTests
         // 4 standard errors sqrt((varH + varI)/n) plus ½(varH + varI).
         double meanDiff = Enumerable.Range(0, n).Average(i => h1[i] - i1[i]);
         double tol = 4 * Math.Sqrt((varH + varI) / n) + 0.5 * (varH + varI);
+        output.WriteLine($"HMC {h1.Average():F4} vs IS {i1.Average():F4}: difference {meanDiff:F4}, tolerance {tol:F4} (per-point sd HMC {Math.Sqrt(varH):F4}, IS {Math.Sqrt(varI):F4})");
         Assert.True(Math.Abs(meanDiff) < tol,
             $"HMC {h1.Average():F4} vs IS {i1.Average():F4}: difference {meanDiff:F4}, tolerance {tol:F4} (per-point sd HMC {Math.Sqrt(varH):F4}, IS {Math.Sqrt(varI):F4})");
         Assert.True(tol < 0.15, $"tolerance {tol:F4}: too loose to mean anything");
