@@ -24,9 +24,10 @@ internal static class ModelCommands
             DefaultValueFactory = _ => 0,
         };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N images (0: all).", DefaultValueFactory = _ => 0 };
+        var (marginal, hmcSamples) = MarginalLikelihoodOptions();
         var cmd = new Command("eval", "Print the ELBO, reconstruction term and KL per datapoint (nats) of a model on a data split.")
         {
-            model, dataset, dataDir, split, threads, importance, limit,
+            model, dataset, dataDir, split, threads, importance, limit, marginal, hmcSamples,
         };
         cmd.SetAction(pr => Program.Guard(() =>
         {
@@ -62,9 +63,39 @@ internal static class ModelCommands
             if (k > 0)
                 Console.WriteLine(string.Format(ci, "  log p(x)        {0,10:F3} nats per datapoint (importance sampling, K = {1}; {2:F1} s)",
                     logLik, k, watch.Elapsed.TotalSeconds));
+            if (pr.GetValue(marginal) is not null)
+                PrintHmcMarginalLikelihood(loaded, data, pr.GetValue(hmcSamples), Math.Max(1, pr.GetValue(threads)));
             return 0;
         }));
         return cmd;
+    }
+
+    private static (Option<string?> Method, Option<int> Samples) MarginalLikelihoodOptions()
+    {
+        var method = new Option<string?>("--marginal-likelihood")
+        {
+            Description = "Also estimate log p(x) with the paper's appendix-D estimator (hmc: HMC posterior samples and a fitted " +
+                "density; latent spaces of at most 5 dimensions). Slow: use --limit.",
+        };
+        method.AcceptOnlyFromAmong("hmc");
+        var samples = new Option<int>("--hmc-samples") { Description = "L, HMC posterior samples per image (the paper: 50).", DefaultValueFactory = _ => 50 };
+        return (method, samples);
+    }
+
+    private static void PrintHmcMarginalLikelihood(LoadedModel loaded, VaeSharp.Data.Dataset data, int samples, int threads)
+    {
+        if (samples < 2) throw new ArgumentException($"--hmc-samples must be at least 2 (got {samples}).");
+        if (loaded.Model.Latent > MarginalLikelihood.MaxLatent)
+            throw new ArgumentException($"--marginal-likelihood hmc: the model has {loaded.Model.Latent} latent dimensions; the estimator " +
+                $"is reliable for at most {MarginalLikelihood.MaxLatent} (its fitted density and the samples it needs grow exponentially with J). Use --importance-samples.");
+        float[] inputs = TrainingSession.EvaluationInputs(loaded, data);
+        using var pool = new WorkerPool(threads);
+        var settings = new MarginalLikelihoodSettings { Samples = samples, Seed = loaded.State.Seed };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var estimate = new MarginalLikelihood(new VaeLatentModel(loaded.Model, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "  log p(x)        {0,10:F3} ± {1:F3} nats per datapoint (HMC estimator, appendix D: L = {2}, {3} leapfrog steps, acceptance {4:F2}; {5:F1} s)",
+            estimate.Mean, estimate.StandardError, samples, settings.Hmc.LeapfrogSteps, estimate.AcceptanceRate, watch.Elapsed.TotalSeconds));
     }
 
     public static Command Sample()

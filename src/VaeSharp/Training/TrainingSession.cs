@@ -276,6 +276,23 @@ public sealed class TrainingSession : IDisposable
         return trainer.Evaluate(matrix);
     }
 
+    /// <summary>
+    /// The inputs <see cref="Evaluate(LoadedModel, Dataset, int)"/> scores for <paramref name="data"/> (the same static or
+    /// dynamic binarization draw), for other estimators of log p(x) to see the same data.
+    /// </summary>
+    public static float[] EvaluationInputs(LoadedModel loaded, Dataset data)
+    {
+        var s = SettingsOf(loaded);
+        if (data.Dimension != loaded.Model.InputSize)
+            throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+        if (s.Binarization == Binarization.Static) return Binarizer.Static(data, Rng.ForStream(s.Seed, StaticTestStream).NextUInt64()).Features;
+        var trainer = new Trainer(new ElboObjective(loaded.Model), new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
+        {
+            BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = s.Binarization == Binarization.Dynamic,
+        });
+        return trainer.EvaluationInputs(new DataMatrix(data.Features, data.Count, data.Dimension));
+    }
+
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
     {
