@@ -117,8 +117,8 @@ public sealed class GaussianMixture
     public bool Converged { get; private init; }
 
     /// <summary>
-    /// Builds a mixture from its parameters (copied): <paramref name="weights"/> [K] (non-negative, summing to 1 within 1e-6;
-    /// they are renormalised), <paramref name="means"/> [K × J] and <paramref name="covariances"/> [K × J × J], each symmetric
+    /// Builds a mixture from its parameters (copied, used as given, so a saved mixture reloads bit-identically):
+    /// <paramref name="weights"/> [K] (non-negative, summing to 1 within 1e-6), <paramref name="means"/> [K × J] and <paramref name="covariances"/> [K × J × J], each symmetric
     /// positive definite.
     /// </summary>
     /// <exception cref="ArgumentException">Sizes disagree, a value is not finite, or a covariance is not symmetric positive definite.</exception>
@@ -152,9 +152,7 @@ public sealed class GaussianMixture
                         throw new ArgumentException($"Covariance {c} is not symmetric at ({a}, {b}): {v} vs {t}.", nameof(covariances));
                 }
         }
-        double[] w2 = weights.ToArray();
-        for (int c = 0; c < k; c++) w2[c] /= sum;
-        return new GaussianMixture(k, j, w2, means.ToArray(), covariances.ToArray());
+        return new GaussianMixture(k, j, weights.ToArray(), means.ToArray(), covariances.ToArray());
     }
 
     /// <summary>
