@@ -72,25 +72,11 @@ public sealed class Classifier
     /// <summary>Width of the feature layer (the last hidden layer).</summary>
     public int FeatureSize => Config.Hidden[^1];
 
-    /// <summary>Draws the parameters as <see cref="Vae.Initialize"/> does (PyTorch's default, or N(0, scale²)).</summary>
+    /// <summary>Draws the parameters (<see cref="ParameterInitializer"/>: PyTorch's default, or N(0, scale²)).</summary>
     public void Initialize(Initialization init, Rng rng, float scale = 0.01f)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        var values = Arena.Values;
-        foreach (var p in Arena.Parameters)
-        {
-            Span<float> v = values.AsSpan(p.Offset, p.Length);
-            if (init == Initialization.Normal)
-                rng.FillNormal(v, 0f, scale);
-            else
-            {
-                int fanIn = p.Name.EndsWith(".bias", StringComparison.Ordinal)
-                    ? Arena.Parameters.First(q => q.Name == p.Name[..^5] + ".weight").Rows
-                    : p.Rows;
-                float bound = 1f / MathF.Sqrt(fanIn);
-                for (int i = 0; i < v.Length; i++) v[i] = (2f * rng.NextFloat() - 1f) * bound;
-            }
-        }
+        ParameterInitializer.Initialize(Arena, init, rng, scale);
     }
 
     private float[] _logits = [];
