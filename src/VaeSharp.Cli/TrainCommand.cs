@@ -24,6 +24,12 @@ internal static class TrainCommand
         activation.AcceptOnlyFromAmong("tanh", "relu", "softplus");
         var decoder = new Option<string>("--decoder") { Description = "Decoder likelihood p(x|z).", DefaultValueFactory = _ => "bernoulli" };
         decoder.AcceptOnlyFromAmong("bernoulli", "gaussian");
+        var decoderVariance = new Option<string>("--decoder-variance") { Description = "Gaussian decoder: learned per-pixel variance, or fixed σ² (then −log p(x|z) is squared error / 2σ² + const).", DefaultValueFactory = _ => "learned" };
+        decoderVariance.AcceptOnlyFromAmong("learned", "fixed");
+        var decoderSigma = new Option<float>("--decoder-sigma") { Description = "Gaussian decoder with --decoder-variance fixed: σ.", DefaultValueFactory = _ => 1f };
+        var logVarMin = new Option<float?>("--logvar-min") { Description = "Gaussian decoder with learned variance: soft floor on log σ² (s = min + softplus(r − min)); default none, as in the paper." };
+        var gaussianMean = new Option<string>("--gaussian-mean") { Description = "Gaussian decoder mean link: sigmoid (pixels in [0, 1]) or identity (real-valued data).", DefaultValueFactory = _ => "sigmoid" };
+        gaussianMean.AcceptOnlyFromAmong("sigmoid", "identity");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (closed-form KL) or A (Monte Carlo).", DefaultValueFactory = _ => "B" };
         estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
         var samples = new Option<int>("--samples") { Description = "L, samples of z per datapoint.", DefaultValueFactory = _ => 1 };
@@ -43,7 +49,7 @@ internal static class TrainCommand
 
         var cmd = new Command("train", "Train a VAE with AEVB and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
-            dataset, dataDir, preset, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
+            dataset, dataDir, preset, latent, hidden, activation, decoder, decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
             weightDecay, binarize, validation, seed, threads, output, resume,
         };
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
@@ -60,7 +66,7 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                Option[] fixedBySavedRun = [dataset, preset, latent, hidden, activation, decoder, decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
@@ -76,6 +82,18 @@ internal static class TrainCommand
             int[] hiddenWidths = kw && !Given(hidden) ? [500] : ParseHidden(Get(hidden));
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
             var dec = Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
+            Option[] gaussianOnly = [decoderVariance, decoderSigma, logVarMin, gaussianMean];
+            if (dec != DecoderKind.Gaussian && gaussianOnly.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new ArgumentException($"{stray.Name} applies only to --decoder gaussian.");
+            var variance = Get(decoderVariance) == "fixed" ? DecoderVariance.Fixed : DecoderVariance.Learned;
+            float sigma = Finite(Get(decoderSigma), "--decoder-sigma", positive: true);
+            if (Given(decoderSigma) && variance != DecoderVariance.Fixed) throw new ArgumentException("--decoder-sigma needs --decoder-variance fixed.");
+            float? floor = pr.GetValue(logVarMin);
+            if (floor is { } f)
+            {
+                if (!float.IsFinite(f)) throw new ArgumentException($"--logvar-min must be a finite number (got {f.ToString(CultureInfo.InvariantCulture)}).");
+                if (variance == DecoderVariance.Fixed) throw new ArgumentException("--logvar-min applies only to --decoder-variance learned.");
+            }
             var kind = kw && !Given(optimizer) ? OptimizerKind.Adagrad : Enum.Parse<OptimizerKind>(Get(optimizer), ignoreCase: true);
             var opt = OptimizerSettings.Default(kind);
             float? rate = pr.GetValue(lr);
@@ -104,6 +122,8 @@ internal static class TrainCommand
                 {
                     InputSize = train.Dimension, ImageWidth = train.Width, ImageHeight = train.Height,
                     Hidden = hiddenWidths, Latent = Get(latent), Activation = act, Decoder = dec,
+                    DecoderVariance = variance, DecoderSigma = sigma, LogVarMin = floor,
+                    GaussianMean = Get(gaussianMean) == "identity" ? GaussianMean.Identity : GaussianMean.Sigmoid,
                 },
                 Dataset = name, Binarization = bin, Estimator = Get(estimator).ToUpperInvariant() == "A" ? Estimator.A : Estimator.B,
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,

@@ -58,7 +58,7 @@ public sealed class ImportanceSampling
                 for (int k = 0; k < c; k++)
                     DiagonalGaussian.Reparameterize(_mu, _logVar, eps.Slice(k * j, j), z.Slice(k * j, j));
                 _vae.Decode(z, c, _pool, out Span<float> output, out Span<float> outLogVar);
-                DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, xi, 1, output, outLogVar, c, false, 0f, _rowLogLik, _pool);
+                DecoderLikelihood.RowLogLikelihoods(_vae.Config, xi, 1, output, outLogVar, c, false, 0f, _rowLogLik, _pool);
                 for (int k = 0; k < c; k++)
                 {
                     // log p(z) − log q(z|x) = Σⱼ [−½ zⱼ² + ½ log σⱼ² + ½ εⱼ²]  (the log 2π terms cancel).

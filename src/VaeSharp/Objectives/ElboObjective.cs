@@ -84,7 +84,7 @@ public sealed class ElboObjective : IObjective
         // Decoder and reconstruction term; gradients of the loss w.r.t. the decoder outputs overwrite them in place.
         _vae.Decode(z, sampled, _pool, out Span<float> output, out Span<float> outLogVar);
         if (_rowLogLik.Length < sampled) _rowLogLik = new double[sampled];
-        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, x, rows, output, outLogVar, sampled,
+        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config, x, rows, output, outLogVar, sampled,
             accumulateGradients, 1f / sampled, _rowLogLik, _pool) / l;
 
         // KL term: closed form (B) or Monte Carlo log q(z|x) − log p(z) (A).
