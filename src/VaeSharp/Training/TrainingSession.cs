@@ -60,7 +60,7 @@ public sealed class TrainingSession : IDisposable
     public const string MetricsHeader = "epoch,samples_seen,train_elbo,train_recon,train_kl,test_elbo,test_recon,test_kl,epoch_seconds,samples_per_second,valid_elbo";
 
     // Random streams of a session, all derived from its seed (the trainer derives its own per epoch).
-    private const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
+    internal const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
         ImportanceStream = 7;
 
     private readonly WorkerPool _pool;
