@@ -3,6 +3,7 @@ using System.Globalization;
 using VaeSharp.Evaluation;
 using VaeSharp.IO;
 using VaeSharp.Numerics;
+using VaeSharp.Training;
 
 namespace VaeSharp.Cli;
 
@@ -43,6 +44,21 @@ internal static class ModelCommands
             if (n < 0) throw new ArgumentException($"--limit must be ≥ 0 (got {n}).");
             if (drawCount < 1) throw new ArgumentException($"--draws must be a positive whole number (got {drawCount}).");
             if (n > 0 && n < data.Count) data = data.Subset([.. Enumerable.Range(0, n)]);
+            var ci = CultureInfo.InvariantCulture;
+            int threadCount = Math.Max(1, pr.GetValue(threads));
+            if (loaded.Model is not VaeSharp.Models.Vae vae)
+            {
+                if (drawCount > 1) throw new ArgumentException("--draws averages a VAE's stochastic estimates; an autoencoder's evaluation is deterministic.");
+                var t = TrainingSession.Evaluate(loaded, data, threadCount, k, out _);
+                var kind = loaded.Model.Config.Kind;
+                bool bce = loaded.Model.Config.Decoder == VaeSharp.Models.DecoderKind.Bernoulli;
+                Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, {4}, noise {5}):",
+                    name, pr.GetValue(split), data.Count, loaded.State.Binarization, VaeSharp.Models.ModelKinds.Name(kind), loaded.State.Noise));
+                Console.WriteLine(string.Format(ci, "  reconstruction error {0,10:F4} per datapoint ({1})", -t.Reconstruction / t.Rows,
+                    bce ? "Bernoulli cross-entropy, nats" : "½‖g(f(x)) − x‖²"));
+                if (loaded.State.L1 > 0) Console.WriteLine(string.Format(ci, "  L1 penalty           {0,10:F4}", t.Kl / t.Rows));
+                return 0;
+            }
             var st = loaded.State;
             var settings = new EvaluationSettings
             {
@@ -50,9 +66,8 @@ internal static class ModelCommands
                 Estimator = Enum.Parse<VaeSharp.Objectives.Estimator>(st.Estimator, ignoreCase: true),
                 Samples = st.Samples, BatchSize = st.BatchSize, Seed = st.Seed, Draws = drawCount, ImportanceSamples = k,
             };
-            using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
-            var r = DatasetEvaluation.Run(loaded.Model, data, settings, pool);
-            var ci = CultureInfo.InvariantCulture;
+            using var pool = new WorkerPool(threadCount);
+            var r = DatasetEvaluation.Run(vae, data, settings, pool);
             string Pm(MeanEstimate e) => string.Format(ci, "{0,10:F3} ± {1:F3}", e.Mean, e.StandardError);
             Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}, {6} draw{7}); mean ± standard error over images:",
                 name, pr.GetValue(split), data.Count, st.Binarization, st.Estimator, st.Samples, drawCount, drawCount == 1 ? "" : "s"));

@@ -11,9 +11,22 @@ public static class DecoderLikelihood
     /// <paramref name="rowLogLik"/> and returns their sum, added in row order (so it does not depend on the thread count).
     /// With <paramref name="gradients"/>, the output rows (and Gaussian log-variances) are overwritten by
     /// <paramref name="scale"/> · ∂(−log p)/∂output. <paramref name="outLogVar"/> holds the log-variance head's outputs of a
-    /// Gaussian decoder with learned variance (empty otherwise).
+    /// Gaussian decoder with learned variance (empty otherwise). This overload takes the paper's decoders: Bernoulli, or
+    /// Gaussian with a sigmoid mean and an unfloored learned log-variance.
     /// </summary>
-    public static unsafe double RowLogLikelihoods(VaeConfig decoder, ReadOnlySpan<float> x, int xRows, Span<float> output,
+    public static double RowLogLikelihoods(DecoderKind decoder, ReadOnlySpan<float> x, int xRows, Span<float> output,
+        Span<float> outLogVar, int sampled, bool gradients, float scale, Span<double> rowLogLik, WorkerPool pool)
+        => RowLogLikelihoods(decoder == DecoderKind.Gaussian ? PaperGaussian : PaperBernoulli, x, xRows, output, outLogVar,
+            sampled, gradients, scale, rowLogLik, pool);
+
+    private static readonly ModelConfig PaperBernoulli = new() { InputSize = 1, ImageWidth = 1, ImageHeight = 1, Hidden = [], Latent = 1 };
+    private static readonly ModelConfig PaperGaussian = PaperBernoulli with { Decoder = DecoderKind.Gaussian };
+
+    /// <summary>
+    /// As above, for the decoder <paramref name="decoder"/> describes (its kind and, for a Gaussian decoder, its mean link,
+    /// variance and log-variance floor). Prefer this overload for a model's own configuration.
+    /// </summary>
+    public static unsafe double RowLogLikelihoods(ModelConfig decoder, ReadOnlySpan<float> x, int xRows, Span<float> output,
         Span<float> outLogVar, int sampled, bool gradients, float scale, Span<double> rowLogLik, WorkerPool pool)
     {
         if (sampled == 0) return 0;

@@ -18,8 +18,8 @@ public readonly record struct GaussianDecoder(bool IdentityMean, bool FixedVaria
     /// <summary>The paper's decoder: sigmoid mean, learned log-variance, no floor.</summary>
     public static GaussianDecoder Paper => new(false, false, 0f, float.NegativeInfinity);
 
-    /// <summary>The decoder a <see cref="VaeConfig"/> describes.</summary>
-    public static GaussianDecoder From(VaeConfig config) => new(
+    /// <summary>The decoder a <see cref="ModelConfig"/> describes.</summary>
+    public static GaussianDecoder From(ModelConfig config) => new(
         config.GaussianMean == GaussianMean.Identity,
         config.DecoderVariance == DecoderVariance.Fixed,
         2f * MathF.Log(config.DecoderSigma),

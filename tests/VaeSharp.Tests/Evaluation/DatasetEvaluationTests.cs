@@ -15,7 +15,7 @@ public class DatasetEvaluationTests
 {
     private static (Vae Vae, Dataset Data) Small(int latent = 2, int rows = 37)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = latent, Activation = Activation.Tanh });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = latent, Activation = Activation.Tanh });
         vae.Initialize(Initialization.Normal, new Rng(3), scale: 0.7f);
         var rng = new Rng(4);
         var features = new float[rows * 6];

@@ -10,7 +10,7 @@ public class ElboGradientTests
 {
     private static (Vae vae, float[] x) Small(DecoderKind decoder, Activation act, int[] hidden, bool binary)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = hidden, Latent = 3, Activation = act, Decoder = decoder });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = hidden, Latent = 3, Activation = act, Decoder = decoder });
         vae.Initialize(Initialization.Normal, new Rng(7), scale: 0.5f);
         var rng = new Rng(11);
         var x = new float[4 * 6];
@@ -45,7 +45,7 @@ public class ElboGradientTests
     [InlineData(GaussianMean.Identity, DecoderVariance.Learned, 1f, 0.2f, Estimator.A)]
     public void GaussianDecoderVariantsHaveCorrectGradients(GaussianMean mean, DecoderVariance variance, float sigma, float? floor, Estimator estimator)
     {
-        var config = new VaeConfig
+        var config = new ModelConfig
         {
             InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 3, Activation = Activation.Tanh,
             Decoder = DecoderKind.Gaussian, GaussianMean = mean, DecoderVariance = variance, DecoderSigma = sigma, LogVarMin = floor,
@@ -71,7 +71,7 @@ public class ElboGradientTests
     [Fact]
     public void FixedVarianceLikelihoodIsScaledSquaredErrorPlusConstant()
     {
-        var spec = GaussianDecoder.From(new VaeConfig
+        var spec = GaussianDecoder.From(new ModelConfig
         {
             InputSize = 3, ImageWidth = 3, ImageHeight = 1, Hidden = [], Latent = 1,
             Decoder = DecoderKind.Gaussian, GaussianMean = GaussianMean.Identity, DecoderVariance = DecoderVariance.Fixed, DecoderSigma = 0.5f,

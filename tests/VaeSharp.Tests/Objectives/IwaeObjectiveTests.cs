@@ -7,7 +7,7 @@ namespace VaeSharp.Tests.Objectives;
 
 public class IwaeObjectiveTests
 {
-    private static (Vae vae, float[] x) Small(VaeConfig config, bool binary, float scale = 0.5f)
+    private static (Vae vae, float[] x) Small(ModelConfig config, bool binary, float scale = 0.5f)
     {
         var vae = new Vae(config);
         vae.Initialize(Initialization.Normal, new Rng(7), scale);
@@ -17,7 +17,7 @@ public class IwaeObjectiveTests
         return (vae, x);
     }
 
-    private static VaeConfig Config(DecoderKind decoder, int[] hidden, GaussianMean mean = GaussianMean.Sigmoid,
+    private static ModelConfig Config(DecoderKind decoder, int[] hidden, GaussianMean mean = GaussianMean.Sigmoid,
         DecoderVariance variance = DecoderVariance.Learned, float? floor = null) => new()
     {
         InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = hidden, Latent = 3, Activation = Activation.Tanh,
@@ -29,7 +29,7 @@ public class IwaeObjectiveTests
         { "bernoulli", 1 }, { "bernoulli", 4 }, { "gaussian", 3 }, { "gaussian-identity-fixed-linear", 5 }, { "gaussian-identity-floor", 2 },
     };
 
-    private static VaeConfig Case(string name) => name switch
+    private static ModelConfig Case(string name) => name switch
     {
         "bernoulli" => Config(DecoderKind.Bernoulli, [5, 4]),
         "gaussian" => Config(DecoderKind.Gaussian, [5]),

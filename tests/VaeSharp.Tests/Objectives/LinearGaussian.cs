@@ -20,7 +20,7 @@ internal sealed class LinearGaussian
     /// <summary>Builds the model; <paramref name="fixedVariance"/>: σ = 0.7 for every pixel, else a learned head set to per-pixel variances.</summary>
     public static LinearGaussian Create(int d, int j, bool fixedVariance, ulong seed)
     {
-        var vae = new Vae(new VaeConfig
+        var vae = new Vae(new ModelConfig
         {
             InputSize = d, ImageWidth = d, ImageHeight = 1, Hidden = [], Latent = j,
             Decoder = DecoderKind.Gaussian, GaussianMean = GaussianMean.Identity,
@@ -33,10 +33,10 @@ internal sealed class LinearGaussian
         if (!fixedVariance)
         {
             arena.Value(vae.DecoderLogVar!.Weight).Clear();
-            Span<float> lv = arena.Value(vae.DecoderLogVar.Bias);
+            Span<float> lv = arena.Value(vae.DecoderLogVar.Bias!.Value);
             for (int i = 0; i < d; i++) { float v = 0.2f + 0.5f * rng.NextFloat(); lv[i] = MathF.Log(v); psi[i] = Math.Exp(lv[i]); }
         }
-        float[] wv = arena.Value(vae.DecoderOut.Weight).ToArray(), bv = arena.Value(vae.DecoderOut.Bias).ToArray();
+        float[] wv = arena.Value(vae.DecoderOut.Weight).ToArray(), bv = arena.Value(vae.DecoderOut.Bias!.Value).ToArray();
         var w = Matrix<double>.Build.Dense(j, d, (r, c) => wv[r * d + c]);
         var b = Vector<double>.Build.Dense(d, i => bv[i]);
 
@@ -44,13 +44,13 @@ internal sealed class LinearGaussian
         var psiInv = Matrix<double>.Build.DenseOfDiagonalVector(psi.Map(v => 1 / v));
         var sigma = (Matrix<double>.Build.DenseIdentity(j) + w * psiInv * w.Transpose()).Inverse();
         var encW = psiInv * w.Transpose() * sigma;                       // [D × J]
-        Span<float> ew = arena.Value(vae.EncoderMu.Weight), eb = arena.Value(vae.EncoderMu.Bias);
+        Span<float> ew = arena.Value(vae.EncoderMu.Weight), eb = arena.Value(vae.EncoderMu.Bias!.Value);
         for (int r = 0; r < d; r++)
             for (int c = 0; c < j; c++) ew[r * j + c] = (float)encW[r, c];
         var bias = -(b.ToRowMatrix() * encW).Row(0);
         for (int c = 0; c < j; c++) eb[c] = (float)bias[c];
         arena.Value(vae.EncoderLogVar.Weight).Clear();
-        Span<float> lb = arena.Value(vae.EncoderLogVar.Bias);
+        Span<float> lb = arena.Value(vae.EncoderLogVar.Bias!.Value);
         for (int c = 0; c < j; c++) lb[c] = (float)Math.Log(1.5 * sigma[c, c]);
         return new LinearGaussian { Vae = vae, W = w, B = b, Psi = psi };
     }

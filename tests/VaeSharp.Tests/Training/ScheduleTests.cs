@@ -90,7 +90,7 @@ public class ScheduleTests
     [InlineData(Estimator.A)]
     public void KlWeightScalesOnlyTheKlGradientAndLeavesTheReportedElbo(Estimator estimator)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 3, Activation = Activation.Tanh });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 3, Activation = Activation.Tanh });
         vae.Initialize(Initialization.Normal, new Rng(7), scale: 0.5f);
         var rng = new Rng(11);
         var x = new float[4 * 6];

@@ -8,8 +8,8 @@ public enum DecoderKind
     /// <summary>Bernoulli pixels with logits (binary or grey-level data in [0, 1]; the paper's MNIST decoder).</summary>
     Bernoulli,
     /// <summary>
-    /// Gaussian pixels N(m, σ²) (the paper's Frey Face decoder): the mean through <see cref="VaeConfig.GaussianMean"/>, the
-    /// variance learned per pixel or fixed (<see cref="VaeConfig.DecoderVariance"/>).
+    /// Gaussian pixels N(m, σ²) (the paper's Frey Face decoder): the mean through <see cref="ModelConfig.GaussianMean"/>, the
+    /// variance learned per pixel or fixed (<see cref="ModelConfig.DecoderVariance"/>).
     /// </summary>
     Gaussian,
 }
@@ -17,9 +17,9 @@ public enum DecoderKind
 /// <summary>How the Gaussian decoder's variance is set.</summary>
 public enum DecoderVariance
 {
-    /// <summary>A log-variance head per pixel (optionally floored by <see cref="VaeConfig.LogVarMin"/>).</summary>
+    /// <summary>A log-variance head per pixel (optionally floored by <see cref="ModelConfig.LogVarMin"/>).</summary>
     Learned,
-    /// <summary>σ² = <see cref="VaeConfig.DecoderSigma"/>² for every pixel, no head: −log p(x|z) is a scaled squared error plus a constant.</summary>
+    /// <summary>σ² = <see cref="ModelConfig.DecoderSigma"/>² for every pixel, no head: −log p(x|z) is a scaled squared error plus a constant.</summary>
     Fixed,
 }
 
@@ -32,9 +32,18 @@ public enum GaussianMean
     Identity,
 }
 
-/// <summary>The architecture of a <see cref="Vae"/>: everything needed to rebuild it from a model file.</summary>
-public sealed record VaeConfig
+/// <summary>
+/// The architecture of any model kind (<see cref="Kind"/>): everything needed to rebuild it from a model file.
+/// <see cref="ModelFactory.Create"/> builds the model it describes.
+/// </summary>
+public sealed record ModelConfig
 {
+    /// <summary>Which model this describes (a VAE, or one of the plain autoencoders).</summary>
+    public ModelKind Kind { get; init; } = ModelKind.Vae;
+
+    /// <summary>Whether the linear layers carry biases (false only for a linear autoencoder on centred data).</summary>
+    public bool Bias { get; init; } = true;
+
     /// <summary>Pixels per image (D).</summary>
     public required int InputSize { get; init; }
 
@@ -53,7 +62,7 @@ public sealed record VaeConfig
     /// <summary>Hidden-layer activation.</summary>
     public Activation Activation { get; init; } = Activation.Tanh;
 
-    /// <summary>Decoder likelihood.</summary>
+    /// <summary>Decoder likelihood (VAE), or the autoencoders' reconstruction loss: Bernoulli cross-entropy, or squared error for Gaussian.</summary>
     public DecoderKind Decoder { get; init; } = DecoderKind.Bernoulli;
 
     /// <summary>Gaussian decoder: learned per-pixel variance (the default, as in the paper) or fixed σ².</summary>
@@ -91,5 +100,10 @@ public sealed record VaeConfig
             throw new ArgumentException($"The decoder σ must be a positive number (got {DecoderSigma}).");
         if (LogVarMin is { } m && !float.IsFinite(m))
             throw new ArgumentException($"The log-variance floor must be a finite number (got {m}).");
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"Unknown model kind {(int)Kind}.");
+        if (!Bias && Kind != ModelKind.LinearAe)
+            throw new ArgumentException($"Only a linear autoencoder can be built without biases (this is a {ModelKinds.Name(Kind)}).");
+        if (Kind == ModelKind.LinearAe && Hidden.Length > 0)
+            throw new ArgumentException($"A linear autoencoder has no hidden layers (got {string.Join(",", Hidden)}); use --model ae for a deep one.");
     }
 }
