@@ -47,6 +47,7 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "Optimizer.", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adagrad", "adam", "sgd");
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: adam 0.001, adagrad 0.01, sgd 0.01)." };
+        var eps = new Option<float?>("--eps") { Description = "ε added to the optimizer's denominator (default: adam 1e-8, adagrad 1e-10; the IWAE paper's Adam uses 1e-4)." };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ of ½λ‖θ‖² per datapoint; 1/N is the paper's N(0, I) prior on the parameters.", DefaultValueFactory = _ => 0f };
         var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
@@ -60,7 +61,7 @@ internal static class TrainCommand
         {
             dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
             decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
-            weightDecay, binarize, validation, seed, threads, output, resume,
+            eps, weightDecay, binarize, validation, seed, threads, output, resume,
         };
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
@@ -77,7 +78,7 @@ internal static class TrainCommand
             if (Get(resume))
             {
                 Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
-                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, eps, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
@@ -118,6 +119,7 @@ internal static class TrainCommand
             else if (kw && kind == OptimizerKind.Adagrad) opt = opt with { LearningRate = 0.02f };
             float wd = Given(weightDecay) ? Finite(Get(weightDecay), "--weight-decay", positive: false) : kw ? 1f / train.Count : 0f;
             opt = opt with { WeightDecay = wd };
+            if (pr.GetValue(eps) is { } e) opt = opt with { Epsilon = Finite(e, "--eps", positive: true) };
             var bin = Get(binarize) switch
             {
                 "none" => Binarization.None,

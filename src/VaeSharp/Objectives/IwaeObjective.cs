@@ -63,6 +63,12 @@ public sealed class IwaeObjective : IObjective
     /// <inheritdoc />
     public int InputSize => _vae.InputSize;
 
+    /// <summary>
+    /// <c>iwae</c> (the bound L_K), <c>recon</c> and <c>kl</c>: the last two are the ELBO's terms on the same samples, so
+    /// recon − kl is the K-sample ELBO, not the objective (see the class remarks).
+    /// </summary>
+    public ObjectiveTerms Terms => new("iwae", "recon", "kl");
+
     /// <summary>L_K(xᵢ) for each row of the last <see cref="Evaluate"/> call.</summary>
     public ReadOnlySpan<double> LastBounds => _bounds.AsSpan(0, _lastRows);
 
