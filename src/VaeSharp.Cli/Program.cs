@@ -19,6 +19,7 @@ internal static class Program
         root.Subcommands.Add(ModelCommands.Reconstruct());
         root.Subcommands.Add(ModelCommands.Manifold());
         root.Subcommands.Add(ModelCommands.LatentMap());
+        root.Subcommands.Add(Serve.ServeCommand.Create());
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
