@@ -621,6 +621,25 @@ function hooks(app) {
     strips: k => ({ linear: P(k).strips.linear.map(x => Array.from(x)), spherical: P(k).strips.spherical.map(x => Array.from(x)) }),
     samples: k => ({ seed: String(app.seed), z: Array.from(P(k).sampleZ) }),
     pause: () => app.setPlaying(false),
+    /** Times n decodes of model k, and n updates of its main view (decode + paint + map), `rounds` times; medians in ms. */
+    bench: (k, n, rounds) => {
+      const p = P(k);
+      const rng = new Rng(7n);
+      const zs = Array.from({ length: n }, () => Float64Array.from(rng.fillNormal(new Float32Array(p.J))));
+      const out = new Float32Array(p.model.inputSize);
+      for (const z of zs) p.model.decode(z, out); // warm-up: let the JIT optimize the loops
+      const decode = [], frame = [];
+      for (let r = 0; r < rounds; r++) {
+        let t = performance.now();
+        for (const z of zs) p.model.decode(z, out);
+        decode.push((performance.now() - t) / n);
+        t = performance.now();
+        for (const z of zs) app.setZ(p, z);
+        frame.push((performance.now() - t) / n);
+      }
+      const median = a => a.slice().sort((x, y) => x - y)[a.length >> 1];
+      return { model: p.model.describe(), decodeMs: median(decode), viewMs: median(frame), n, rounds, userAgent: navigator.userAgent };
+    },
     canvasBytes: selector => canvasBytes(document.querySelector(selector)),
   };
 }

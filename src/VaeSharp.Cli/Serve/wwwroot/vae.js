@@ -78,10 +78,20 @@ export class Dense {
   /** y[o] = b[o] + Σᵢ W[o, i]·x[i] for every output o, then f(y). */
   forward(x, y, f) {
     const { w, b, inputs, outputs } = this;
+    const tail = inputs - (inputs % 4);
     for (let o = 0; o < outputs; o++) {
-      let s = b[o];
+      // Four partial sums: independent additions the CPU can overlap (the order differs from the library's by rounding only).
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       const row = o * inputs;
-      for (let i = 0; i < inputs; i++) s += w[row + i] * x[i];
+      let i = 0;
+      for (; i < tail; i += 4) {
+        s0 += w[row + i] * x[i];
+        s1 += w[row + i + 1] * x[i + 1];
+        s2 += w[row + i + 2] * x[i + 2];
+        s3 += w[row + i + 3] * x[i + 3];
+      }
+      for (; i < inputs; i++) s0 += w[row + i] * x[i];
+      const s = b[o] + ((s0 + s1) + (s2 + s3));
       y[o] = f ? f(s) : s;
     }
     return y;

@@ -90,13 +90,20 @@ export class MapView {
     const padU = 0.08 * (maxU - minU), padV = 0.08 * (maxV - minV);
     this.range = { minU: minU - padU, maxU: maxU + padU, minV: minV - padV, maxV: maxV + padV };
     this.cache = null;
+    this.size = null;
     this.bind();
-    new ResizeObserver(() => this.render()).observe(canvas);
+    // The canvas's size is read here, not in every render: reading layout after the sliders changed would force a reflow per frame.
+    new ResizeObserver(entries => {
+      const r = entries[entries.length - 1].contentRect;
+      this.size = { w: r.width, h: r.height };
+      this.render();
+    }).observe(canvas);
   }
 
   /** CSS-pixel geometry: scale (px per unit, equal on both axes) and offsets. */
   geometry() {
-    const w = this.canvas.clientWidth || 300, h = this.canvas.clientHeight || 300;
+    if (!this.size) this.size = { w: this.canvas.clientWidth, h: this.canvas.clientHeight };
+    const w = this.size.w || 300, h = this.size.h || 300;
     const r = this.range;
     const scale = Math.min(w / (r.maxU - r.minU), h / (r.maxV - r.minV));
     const cu = (r.minU + r.maxU) / 2, cv = (r.minV + r.maxV) / 2;
@@ -116,8 +123,9 @@ export class MapView {
   /** The test point nearest to (x, y) in CSS pixels, if within maxDistance. */
   nearest(x, y, maxDistance = 10) {
     let best = -1, bestD = maxDistance * maxDistance;
+    const g = this.geometry();
     for (let i = 0; i < this.count; i++) {
-      const [px, py] = this.toScreen(this.points[2 * i], this.points[2 * i + 1]);
+      const px = g.ox + this.points[2 * i] * g.scale, py = g.oy - this.points[2 * i + 1] * g.scale;
       const d = (px - x) ** 2 + (py - y) ** 2;
       if (d <= bestD) { bestD = d; best = i; }
     }
