@@ -6,6 +6,7 @@ const SLIDER_LIMIT = 32;
 const STRIP_STEPS = 10;
 const SAMPLE_COUNT = 40, SAMPLE_COLUMNS = 10;
 const PAD_SCALE = 10;
+const MANIFOLD_STEPS = 12;
 
 // ----- small DOM helpers
 
@@ -189,14 +190,26 @@ class Explorer {
       const more = p.J > SLIDER_LIMIT
         ? h('p', { class: 'note', text: `Sliders for the ${SLIDER_LIMIT} of ${p.J} dimensions with the largest variance over the test means; the others keep the value the map gave them.` })
         : null;
+      const manifold = h('canvas', {
+        class: 'manifold pixelated', role: 'img',
+        'aria-label': `${p.name}: images decoded on a ${MANIFOLD_STEPS}×${MANIFOLD_STEPS} grid over the area the map shows; click one to move z there`,
+      });
       const card = h('article', { class: `card explore-card model-${p.index + 1}` },
         this.cardHead(p),
         h('div', { class: 'explore-body' },
           h('figure', { class: 'map-figure' }, map, legend, h('figcaption', { class: 'projection', text: p.describeProjection() })),
           h('div', { class: 'decoder' },
-            h('div', { class: 'decoded-frame' }, decoded, caption), buttons, sliders, more)));
-      p.el.map = map; p.el.decoded = decoded; p.el.caption = caption;
+            h('div', { class: 'decoded-frame' }, decoded, caption), buttons, sliders, more,
+            h('figure', { class: 'manifold-figure' }, manifold,
+              h('figcaption', { class: 'small', text: `The map's area decoded on a ${MANIFOLD_STEPS}×${MANIFOLD_STEPS} grid (the learned manifold${p.J > 2 ? ' on the PCA plane' : ''}). Click a tile to go there.` })))));
+      p.el.map = map; p.el.decoded = decoded; p.el.caption = caption; p.el.manifold = manifold;
       const decodeHover = throttled(uv => this.preview(p, uv));
+      manifold.addEventListener('click', e => {
+        const r = manifold.getBoundingClientRect();
+        const c = Math.min(MANIFOLD_STEPS - 1, Math.floor((e.clientX - r.left) / r.width * MANIFOLD_STEPS));
+        const k = Math.min(MANIFOLD_STEPS - 1, Math.floor((e.clientY - r.top) / r.height * MANIFOLD_STEPS));
+        this.setZ(p, p.manifoldZ[k * MANIFOLD_STEPS + c]);
+      });
       p.mapView = new MapView(map, {
         points: p.points, labels: p.test.labels, colors: palette,
         axisNames: p.plane.kind === 'pca' ? ['PC1', 'PC2'] : ['z₁', 'z₂'],
@@ -204,11 +217,30 @@ class Explorer {
         onDrag: uv => this.setZ(p, p.plane.lift(uv[0], uv[1]), 'map'),
         onPick: i => this.pick(i),
       });
+      this.paintManifold(p);
       return card;
     });
     return this.section('explore', 'Latent map & sliders',
       'Hover over the map to decode any point, press and drag to move z, click a test image to pick it for interpolation. Sliders set each latent coordinate.',
       h('div', { class: `cols ${two ? 'two' : 'one'}` }, cards));
+  }
+
+  /** Decodes a grid of z over the area the map shows (top row: largest v), the way `vae manifold` tiles the 2-D latent space. */
+  paintManifold(p) {
+    // The map shows a square (equal scale on both axes) around the points' bounding box: decode that square.
+    const b = p.mapView.range, n = MANIFOLD_STEPS;
+    const side = Math.max(b.maxU - b.minU, b.maxV - b.minV), cu = (b.minU + b.maxU) / 2, cv = (b.minV + b.maxV) / 2;
+    const r = { minU: cu - side / 2, maxU: cu + side / 2, minV: cv - side / 2, maxV: cv + side / 2 };
+    p.manifoldZ = [];
+    const images = [];
+    for (let k = 0; k < n; k++)
+      for (let c = 0; c < n; c++) {
+        const u = r.minU + (c + 0.5) / n * (r.maxU - r.minU), v = r.maxV - (k + 0.5) / n * (r.maxV - r.minV);
+        const z = p.plane.lift(u, v);
+        p.manifoldZ.push(z);
+        images.push(p.model.decode(z));
+      }
+    paintGrid(p.el.manifold, images, p.model.width, p.model.height, n, 0);
   }
 
   setZ(p, z, source) {
