@@ -41,11 +41,24 @@ internal static class ModelCommands
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var t = TrainingSession.Evaluate(loaded, data, Math.Max(1, pr.GetValue(threads)), k, out double logLik);
             var ci = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}):",
-                name, pr.GetValue(split), data.Count, loaded.State.Binarization, loaded.State.Estimator, loaded.State.Samples));
-            Console.WriteLine(string.Format(ci, "  ELBO            {0,10:F3} nats per datapoint", t.Objective / t.Rows));
-            Console.WriteLine(string.Format(ci, "  reconstruction  {0,10:F3}", t.Reconstruction / t.Rows));
-            Console.WriteLine(string.Format(ci, "  KL              {0,10:F3}", t.Kl / t.Rows));
+            var kind = loaded.Model.Config.Kind;
+            if (kind == VaeSharp.Models.ModelKind.Vae)
+            {
+                Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}):",
+                    name, pr.GetValue(split), data.Count, loaded.State.Binarization, loaded.State.Estimator, loaded.State.Samples));
+                Console.WriteLine(string.Format(ci, "  ELBO            {0,10:F3} nats per datapoint", t.Objective / t.Rows));
+                Console.WriteLine(string.Format(ci, "  reconstruction  {0,10:F3}", t.Reconstruction / t.Rows));
+                Console.WriteLine(string.Format(ci, "  KL              {0,10:F3}", t.Kl / t.Rows));
+            }
+            else
+            {
+                bool bce = loaded.Model.Config.Decoder == VaeSharp.Models.DecoderKind.Bernoulli;
+                Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, {4}, noise {5}):",
+                    name, pr.GetValue(split), data.Count, loaded.State.Binarization, VaeSharp.Models.ModelKinds.Name(kind), loaded.State.Noise));
+                Console.WriteLine(string.Format(ci, "  reconstruction error {0,10:F4} per datapoint ({1})", -t.Reconstruction / t.Rows,
+                    bce ? "Bernoulli cross-entropy, nats" : "½‖g(f(x)) − x‖²"));
+                if (loaded.State.L1 > 0) Console.WriteLine(string.Format(ci, "  L1 penalty           {0,10:F4}", t.Kl / t.Rows));
+            }
             if (k > 0)
                 Console.WriteLine(string.Format(ci, "  log p(x)        {0,10:F3} nats per datapoint (importance sampling, K = {1}; {2:F1} s)",
                     logLik, k, watch.Elapsed.TotalSeconds));

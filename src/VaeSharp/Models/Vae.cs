@@ -21,7 +21,7 @@ public enum Initialization
 /// Tensor names follow a PyTorch module with submodules <c>encoder.hidden[i]</c>, <c>encoder.mu</c>, <c>encoder.logvar</c>,
 /// <c>decoder.hidden[i]</c> and <c>decoder.logits</c> (Bernoulli) or <c>decoder.mean</c> + <c>decoder.logvar</c> (Gaussian).
 /// </summary>
-public sealed class Vae
+public sealed class Vae : IModel
 {
     private readonly Mlp? _encoderTrunk;
     private readonly Mlp? _decoderTrunk;
@@ -31,7 +31,7 @@ public sealed class Vae
     private int _encCapacity, _decCapacity;
 
     /// <summary>Builds the model and its parameter arena (all zeros until <see cref="Initialize"/>).</summary>
-    public Vae(VaeConfig config)
+    public Vae(ModelConfig config)
     {
         config.Validate();
         Config = config;
@@ -58,7 +58,7 @@ public sealed class Vae
     }
 
     /// <summary>The architecture.</summary>
-    public VaeConfig Config { get; }
+    public ModelConfig Config { get; }
 
     /// <summary>All parameters and their gradients.</summary>
     public ParameterArena Arena { get; }
@@ -81,25 +81,14 @@ public sealed class Vae
     /// <summary>Pixels D.</summary>
     public int InputSize => Config.InputSize;
 
-    /// <summary>Draws all parameters: <see cref="Initialization.Normal"/> uses σ = <paramref name="scale"/>.</summary>
-    public void Initialize(Initialization init, Rng rng, float scale = 0.01f)
+    /// <inheritdoc />
+    public void Initialize(Initialization init, Rng rng, float scale = 0.01f) => ParameterInitializer.Initialize(Arena, init, rng, scale);
+
+    /// <inheritdoc />
+    public void EncodeMean(ReadOnlySpan<float> x, int rows, Span<float> destination, WorkerPool pool)
     {
-        var values = Arena.Values;
-        foreach (var p in Arena.Parameters)
-        {
-            Span<float> v = values.AsSpan(p.Offset, p.Length);
-            if (init == Initialization.Normal)
-                rng.FillNormal(v, 0f, scale);
-            else
-            {
-                // Weights are [in × out] and biases [1 × out]; fan_in is the weight's row count, shared by its bias.
-                int fanIn = p.Name.EndsWith(".bias", StringComparison.Ordinal)
-                    ? Arena.Parameters.First(q => q.Name == p.Name[..^5] + ".weight").Rows
-                    : p.Rows;
-                float bound = 1f / MathF.Sqrt(fanIn);
-                for (int i = 0; i < v.Length; i++) v[i] = (2f * rng.NextFloat() - 1f) * bound;
-            }
-        }
+        Encode(x, rows, pool, out Span<float> mu, out _);
+        mu.CopyTo(destination);
     }
 
     private void EnsureEncoder(int rows)
@@ -186,6 +175,7 @@ public sealed class Vae
     /// <summary>
     /// Decodes z [rows × J] into expected pixel values [rows × D] in [0, 1] (σ of the logits or of the Gaussian mean), for pictures.
     /// </summary>
+    /// <inheritdoc />
     public void DecodeMean(ReadOnlySpan<float> z, int rows, Span<float> destination, WorkerPool pool)
     {
         Decode(z, rows, pool, out Span<float> output, out _);

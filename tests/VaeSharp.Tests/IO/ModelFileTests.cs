@@ -18,7 +18,7 @@ public sealed class ModelFileTests : IDisposable
 
     private static Vae NewModel(DecoderKind decoder = DecoderKind.Bernoulli)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = [7, 5], Latent = 2, Activation = Activation.Softplus, Decoder = decoder });
+        var vae = new Vae(new ModelConfig { InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = [7, 5], Latent = 2, Activation = Activation.Softplus, Decoder = decoder });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(4));
         return vae;
     }
@@ -95,5 +95,45 @@ public sealed class ModelFileTests : IDisposable
         Assert.Contains(ModelFile.ManifestFile, e3.Message);
 
         Assert.Throws<FileNotFoundException>(() => ModelFile.Load(Path.Combine(_dir, "nope")));
+    }
+
+    [Theory]
+    [InlineData(ModelKind.Ae, DecoderKind.Bernoulli, true)]
+    [InlineData(ModelKind.LinearAe, DecoderKind.Gaussian, false)]
+    [InlineData(ModelKind.SparseAe, DecoderKind.Gaussian, true)]
+    [InlineData(ModelKind.DenoisingAe, DecoderKind.Bernoulli, true)]
+    public void EveryAutoencoderKindRoundTripsWithItsKindAndTensorNames(ModelKind kind, DecoderKind loss, bool bias)
+    {
+        var config = new ModelConfig
+        {
+            Kind = kind, Bias = bias, InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = kind == ModelKind.LinearAe ? [] : [7],
+            Latent = 2, Decoder = loss,
+        };
+        var ae = ModelFactory.Create(config);
+        ae.Initialize(Initialization.PyTorchDefault, new Rng(4));
+        var state = new TrainingState { Dataset = "bars", Epoch = 1, L1 = 0.5f, Noise = "mask:0.25" };
+        ModelFile.Save(_dir, ae, state, null);
+
+        var loaded = ModelFile.Load(_dir);
+        Assert.IsType<Autoencoder>(loaded.Model);
+        Assert.Equal(config with { Hidden = loaded.Model.Config.Hidden }, loaded.Model.Config);
+        Assert.Equal(ae.Arena.Values, loaded.Model.Arena.Values);
+        Assert.Equal(state, loaded.State);
+        Assert.Contains($"\"model\": \"{ModelKinds.Name(kind)}\"", File.ReadAllText(Path.Combine(_dir, ModelFile.ManifestFile)));
+        var names = SafeTensors.Read(Path.Combine(_dir, ModelFile.WeightsFile)).Tensors.Select(t => t.Name).ToHashSet();
+        Assert.Contains("encoder.code.weight", names);
+        Assert.Contains(loss == DecoderKind.Bernoulli ? "decoder.logits.weight" : "decoder.mean.weight", names);
+        Assert.Equal(bias, names.Contains("encoder.code.bias"));
+    }
+
+    [Fact]
+    public void UnknownModelKindFailsNamingTheFile()
+    {
+        ModelFile.Save(_dir, NewModel(), new TrainingState(), null);
+        string manifest = Path.Combine(_dir, ModelFile.ManifestFile);
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"model\": \"vae\"", "\"model\": \"gan\""));
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(_dir));
+        Assert.Contains(ModelFile.ManifestFile, e.Message);
+        Assert.Contains("gan", e.Message);
     }
 }

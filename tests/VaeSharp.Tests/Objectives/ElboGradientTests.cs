@@ -9,7 +9,7 @@ public class ElboGradientTests
 {
     private static (Vae vae, float[] x) Small(DecoderKind decoder, Activation act, int[] hidden, bool binary)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = hidden, Latent = 3, Activation = act, Decoder = decoder });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = hidden, Latent = 3, Activation = act, Decoder = decoder });
         vae.Initialize(Initialization.Normal, new Rng(7), scale: 0.5f);
         var rng = new Rng(11);
         var x = new float[4 * 6];

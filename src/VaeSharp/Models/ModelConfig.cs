@@ -11,9 +11,18 @@ public enum DecoderKind
     Gaussian,
 }
 
-/// <summary>The architecture of a <see cref="Vae"/>: everything needed to rebuild it from a model file.</summary>
-public sealed record VaeConfig
+/// <summary>
+/// The architecture of any model kind (<see cref="Kind"/>): everything needed to rebuild it from a model file.
+/// <see cref="ModelFactory.Create"/> builds the model it describes.
+/// </summary>
+public sealed record ModelConfig
 {
+    /// <summary>Which model this describes (a VAE, or one of the plain autoencoders).</summary>
+    public ModelKind Kind { get; init; } = ModelKind.Vae;
+
+    /// <summary>Whether the linear layers carry biases (false only for a linear autoencoder on centred data).</summary>
+    public bool Bias { get; init; } = true;
+
     /// <summary>Pixels per image (D).</summary>
     public required int InputSize { get; init; }
 
@@ -32,7 +41,7 @@ public sealed record VaeConfig
     /// <summary>Hidden-layer activation.</summary>
     public Activation Activation { get; init; } = Activation.Tanh;
 
-    /// <summary>Decoder likelihood.</summary>
+    /// <summary>Decoder likelihood (VAE), or the autoencoders' reconstruction loss: Bernoulli cross-entropy, or squared error for Gaussian.</summary>
     public DecoderKind Decoder { get; init; } = DecoderKind.Bernoulli;
 
     /// <summary>Throws a clear <see cref="ArgumentException"/> when the configuration is unusable.</summary>
@@ -44,5 +53,10 @@ public sealed record VaeConfig
         if (Latent <= 0) throw new ArgumentException($"Latent size must be positive (got {Latent}).");
         foreach (int h in Hidden)
             if (h <= 0) throw new ArgumentException($"Hidden widths must be positive (got {string.Join(",", Hidden)}).");
+        if (!Enum.IsDefined(Kind)) throw new ArgumentException($"Unknown model kind {(int)Kind}.");
+        if (!Bias && Kind != ModelKind.LinearAe)
+            throw new ArgumentException($"Only a linear autoencoder can be built without biases (this is a {ModelKinds.Name(Kind)}).");
+        if (Kind == ModelKind.LinearAe && Hidden.Length > 0)
+            throw new ArgumentException($"A linear autoencoder has no hidden layers (got {string.Join(",", Hidden)}); use --model ae for a deep one.");
     }
 }
