@@ -20,6 +20,7 @@ internal static class Program
         root.Subcommands.Add(ModelCommands.Manifold());
         root.Subcommands.Add(ModelCommands.LatentMap());
         root.Subcommands.Add(ExperimentCommand.Create());
+        root.Subcommands.Add(Serve.ServeCommand.Create());
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
