@@ -50,6 +50,8 @@ internal static class ModelCommands
             if (loaded.Model is not VaeSharp.Models.Vae vae)
             {
                 if (drawCount > 1) throw new ArgumentException("--draws averages a VAE's stochastic estimates; an autoencoder's evaluation is deterministic.");
+                if (pr.GetValue(marginal) is not null)
+                    throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
                 var t = TrainingSession.Evaluate(loaded, data, threadCount, k, out _);
                 var kind = loaded.Model.Config.Kind;
                 bool bce = loaded.Model.Config.Decoder == VaeSharp.Models.DecoderKind.Bernoulli;
@@ -121,7 +123,9 @@ internal static class ModelCommands
         using var pool = new WorkerPool(threads);
         var settings = new MarginalLikelihoodSettings { Samples = samples, Seed = loaded.State.Seed };
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var estimate = new MarginalLikelihood(new VaeLatentModel(loaded.Model, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
+        var vae = loaded.Model as VaeSharp.Models.Vae
+            ?? throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
+        var estimate = new MarginalLikelihood(new VaeLatentModel(vae, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
             "  log p(x)        {0,10:F3} ± {1:F3} nats per datapoint (HMC estimator, appendix D: L = {2}, {3} leapfrog steps, acceptance {4:F2}; {5:F1} s)",
             estimate.Mean, estimate.StandardError, samples, settings.Hmc.LeapfrogSteps, estimate.AcceptanceRate, watch.Elapsed.TotalSeconds));
