@@ -15,8 +15,8 @@ internal static class ModelCommands
         var model = CommonOptions.Model();
         var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
-        var split = new Option<string>("--split") { Description = "Split to evaluate.", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = new Option<string>("--split") { Description = "Split to evaluate (valid: binarized-mnist only).", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "valid", "test");
         var threads = CommonOptions.Threads();
         var importance = new Option<int>("--importance-samples")
         {

@@ -49,7 +49,7 @@ internal static class TrainCommand
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: adam 0.001, adagrad 0.01, sgd 0.01)." };
         var eps = new Option<float?>("--eps") { Description = "ε added to the optimizer's denominator (default: adam 1e-8, adagrad 1e-10; the IWAE paper's Adam uses 1e-4)." };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ of ½λ‖θ‖² per datapoint; 1/N is the paper's N(0, I) prior on the parameters.", DefaultValueFactory = _ => 0f };
-        var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
+        var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian or already-binary data), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
         var validation = new Option<int>("--validation") { Description = "Training images held out as a validation split.", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
@@ -124,7 +124,7 @@ internal static class TrainCommand
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !isAe ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);
