@@ -154,14 +154,16 @@ public static class ModelFile
         }
         if (manifest.Format != Format) throw new InvalidDataException($"{manifestPath}: format is '{manifest.Format}', expected '{Format}'.");
         if (manifest.Version > Version) throw new InvalidDataException($"{manifestPath}: version {manifest.Version} is newer than this VaeSharp reads ({Version}).");
+        ManifestChecks.RequireSection(manifestPath, manifest.Architecture, "architecture");
+        ManifestChecks.RequireSection(manifestPath, manifest.Training, "training");
+        ManifestChecks.CheckTraining(manifestPath, manifest.Training);
         var a = manifest.Architecture;
         var config = new VaeConfig
         {
             InputSize = a.InputSize, ImageWidth = a.ImageWidth, ImageHeight = a.ImageHeight,
             Hidden = a.Hidden ?? [], Latent = a.Latent, Activation = a.Activation, Decoder = a.Decoder,
         };
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: {e.Message}", e); }
+        ManifestChecks.CheckArchitecture(manifestPath, config);
 
         var model = new Vae(config);
         string weightsPath = Path.Combine(directory, WeightsFile);

@@ -54,7 +54,7 @@ public readonly record struct EpochSummary(int Epoch, long SamplesSeen, BatchTer
 /// A VAE training run over a training and a test set: builds or resumes the model, runs epochs and writes the run folder
 /// (checkpoint, metrics.csv, elbo.svg and pictures). The CLI drives it; it writes nothing to the console.
 /// </summary>
-public sealed class TrainingSession : IDisposable
+public sealed partial class TrainingSession : IDisposable
 {
     /// <summary>Columns of metrics.csv.</summary>
     public const string MetricsHeader = "epoch,samples_seen,train_elbo,train_recon,train_kl,test_elbo,test_recon,test_kl,epoch_seconds,samples_per_second,valid_elbo";
@@ -86,8 +86,7 @@ public sealed class TrainingSession : IDisposable
             BatchSize = settings.BatchSize, Seed = settings.Seed, DynamicBinarization = settings.Binarization == Binarization.Dynamic,
         }, _pool);
 
-        if (train.Dimension != model.InputSize || test.Dimension != model.InputSize)
-            throw new ArgumentException($"The data has {train.Dimension} values per image; the model expects {model.InputSize}.");
+        CheckShapes(model, train, test);
         Dataset validation = null!;
         if (settings.Validation > 0) (train, validation) = train.SplitValidation(settings.Validation, settings.Seed);
         _testSet = test;
@@ -129,13 +128,15 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Continues the run saved in <paramref name="directory"/> after its last finished epoch.</summary>
     public static TrainingSession Resume(string directory, Dataset train, Dataset test, int threads)
     {
-        var loaded = ModelFile.Load(directory);
+        var (folder, position) = ResumeSource(directory);
+        var loaded = ModelFile.Load(folder);
         var s = loaded.State;
         var settings = SettingsOf(loaded);
         if (loaded.OptimizerState.Count == 0 && s.OptimizerSteps > 0)
-            throw new InvalidDataException($"{Path.Combine(directory, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
+            throw new InvalidDataException($"{Path.Combine(folder, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
         var session = new TrainingSession(loaded.Model, settings, s, train, test, threads, loaded.OptimizerState);
-        session.ReadHistory(Path.Combine(directory, "metrics.csv"));
+        session.ReadHistory(Path.Combine(folder, "metrics.csv"));
+        session._resumeAt = position;
         return session;
     }
 
@@ -164,7 +165,7 @@ public sealed class TrainingSession : IDisposable
     public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default)
     {
         int epoch = State.Epoch + 1;
-        var result = _trainer.RunEpoch(_train, epoch, progress, cancel);
+        var result = _trainer.RunEpoch(_train, epoch, NextEpochRun(progress, cancel));
         var test = _trainer.Evaluate(_test);
         BatchTerms? valid = _valid is { } v ? _trainer.Evaluate(v) : null;
         State = State with { Epoch = epoch, SamplesSeen = State.SamplesSeen + result.Train.Rows, OptimizerSteps = _optimizer.Steps };
@@ -212,8 +213,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
     {
-        ModelFile.Save(directory, Model, State, _optimizer);
-        AtomicFile.WriteText(Path.Combine(directory, "metrics.csv"), MetricsCsv());
+        SaveEpochCheckpoint(directory);
         ElboChart().Save(Path.Combine(directory, "elbo.svg"));
     }
 
@@ -258,7 +258,9 @@ public sealed class TrainingSession : IDisposable
         {
             var f = lines[i].Split(',');
             if (f.Length < 10) continue;
-            int epoch = int.Parse(f[0], CultureInfo.InvariantCulture);
+            if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int epoch) || !long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+                || Enumerable.Range(2, f.Length > 10 && f[10].Length > 0 ? 9 : 8).Any(k => !double.TryParse(f[k], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+                throw new InvalidDataException($"{path}: line {i + 1} is not a row of numbers under {MetricsHeader}.");
             if (epoch > State.Epoch) break;
             double D(int k) => double.Parse(f[k], CultureInfo.InvariantCulture);
             // Sums are rebuilt from the stored per-datapoint figures: train rows from throughput × time, test rows = 1.
