@@ -39,12 +39,17 @@ internal static class TrainCommand
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Run folder: model, metrics and pictures.", DefaultValueFactory = _ => "runs/vae" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes")
+        {
+            Description = "Also checkpoint inside an epoch every M minutes (0: only after each epoch), so a crash loses at most that much.",
+            DefaultValueFactory = _ => 10,
+        };
 
         var cmd = new Command("train", "Train a VAE with AEVB and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
             dataset, dataDir, preset, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
-            weightDecay, binarize, validation, seed, threads, output, resume,
+            weightDecay, binarize, validation, seed, threads, output, resume, checkpointMinutes,
         };
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
@@ -57,20 +62,31 @@ internal static class TrainCommand
             int epochCount = Get(epochs);
             Positive(epochCount, "--epochs");
             string outDir = Get(output);
+            double minutes = Get(checkpointMinutes);
+            if (!(minutes >= 0) || !double.IsFinite(minutes)) throw new UsageException($"--checkpoint-minutes must be 0 or more (got {minutes}).");
+            RunFolders.CheckWritableFolder(outDir);
+            void Configure(TrainingSession s)
+            {
+                s.CheckpointDirectory = outDir;
+                s.CheckpointInterval = TimeSpan.FromMinutes(minutes);
+            }
 
             if (Get(resume))
             {
                 Option[] fixedBySavedRun = [dataset, preset, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
-                    throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
-                var saved = VaeSharp.IO.ModelFile.Load(outDir).State;
+                    throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
+                var saved = TrainingSession.ResumeState(outDir);
                 var (trainSet, testSet) = LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
-                Console.WriteLine($"resuming {outDir} after epoch {resumed.State.Epoch} ({saved.Dataset}, {trainSet.Count} training images)");
-                return Run(resumed, epochCount, outDir, cancel);
+                TrainingChecks.Check(resumed.Settings, trainSet, testSet);
+                Configure(resumed);
+                Console.WriteLine($"resuming {outDir} from {resumed.Position} ({saved.Dataset}, {trainSet.Count} training images)");
+                return Run(resumed, epochCount, outDir, Program.Stop);
             }
 
+            RunFolders.RequireNoRun(outDir);
             string name = Get(dataset);
             var (train, test) = LoadData(name, Get(dataDir));
             int[] hiddenWidths = kw && !Given(hidden) ? [500] : ParseHidden(Get(hidden));
@@ -96,7 +112,7 @@ internal static class TrainCommand
             Positive(l, "--samples");
             Positive(Get(latent), "--latent");
             int valid = Get(validation);
-            if (valid < 0 || valid >= train.Count) throw new ArgumentException($"--validation must be between 0 and {train.Count - 1} (got {valid}).");
+            if (valid < 0 || valid >= train.Count) throw new UsageException($"--validation must be between 0 and {train.Count - 1} (got {valid}).");
 
             var settings = new SessionSettings
             {
@@ -109,15 +125,15 @@ internal static class TrainCommand
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,
                 Initialization = kw ? Initialization.Normal : Initialization.PyTorchDefault, InitScale = 0.01f,
             };
-            if (File.Exists(Path.Combine(outDir, VaeSharp.IO.ModelFile.ManifestFile)))
-                throw new ArgumentException($"{outDir} already holds a model; pass --resume to continue it or choose another --out.");
+            TrainingChecks.Check(settings, train, test);
             using var session = TrainingSession.Create(settings, train, test, threadCount);
+            Configure(session);
             var c = settings.Config;
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} VAE " +
                 $"({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, estimator {settings.Estimator}, L={l}) " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +
                 $"{kind.ToString().ToLowerInvariant()} lr {opt.LearningRate.ToString(CultureInfo.InvariantCulture)}, M={m}, {threadCount} thread(s)");
-            return Run(session, epochCount, outDir, cancel);
+            return Run(session, epochCount, outDir, Program.Stop);
         })));
         return cmd;
     }
@@ -127,13 +143,13 @@ internal static class TrainCommand
 
     private static void Positive(int value, string option)
     {
-        if (value < 1) throw new ArgumentException($"{option} must be a positive whole number (got {value}).");
+        if (value < 1) throw new UsageException($"{option} must be a positive whole number (got {value}).");
     }
 
     private static float Finite(float value, string option, bool positive)
     {
         if (!float.IsFinite(value) || (positive ? value <= 0 : value < 0))
-            throw new ArgumentException($"{option} must be {(positive ? "a positive" : "a non-negative")} number (got {value.ToString(CultureInfo.InvariantCulture)}).");
+            throw new UsageException($"{option} must be {(positive ? "a positive" : "a non-negative")} number (got {value.ToString(CultureInfo.InvariantCulture)}).");
         return value;
     }
 
@@ -144,7 +160,7 @@ internal static class TrainCommand
         var widths = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new ArgumentException($"--hidden takes positive widths separated by commas, like 500 or 200,200 (got '{text}').");
+                throw new UsageException($"--hidden takes positive widths separated by commas, like 500 or 200,200 (got '{text}').");
         return widths;
     }
 

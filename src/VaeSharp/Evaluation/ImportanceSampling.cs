@@ -32,6 +32,9 @@ public sealed class ImportanceSampling
         _logVar = new float[vae.Latent];
     }
 
+    /// <summary>Called after each row with (rows done, rows in all), for progress displays of long evaluations.</summary>
+    public Action<int, int>? Progress { get; set; }
+
     /// <summary>
     /// Writes the estimate of log p(xᵢ) (nats) for each of the <paramref name="rows"/> rows of <paramref name="x"/> into
     /// <paramref name="destination"/>, with <paramref name="samples"/> importance samples each, noise from <paramref name="rng"/>.
@@ -77,6 +80,7 @@ public sealed class ImportanceSampling
                 }
             }
             destination[i] = max + Math.Log(sum) - Math.Log(samples);
+            Progress?.Invoke(i + 1, rows);
         }
     }
 }

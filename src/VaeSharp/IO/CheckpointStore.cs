@@ -36,14 +36,33 @@ public readonly record struct CheckpointId(int Epoch, int Batch) : IComparable<C
     /// <inheritdoc />
     public int CompareTo(CheckpointId other) => Epoch != other.Epoch ? Epoch.CompareTo(other.Epoch) : Batch.CompareTo(other.Batch);
 
-    /// <summary>Words for messages: "epoch 4" or "epoch 5, minibatch 120".</summary>
+    /// <summary>Words for messages: "the end of epoch 4" or "minibatch 120 of epoch 5".</summary>
     public override string ToString() => Batch == 0
-        ? string.Create(CultureInfo.InvariantCulture, $"epoch {Epoch}")
-        : string.Create(CultureInfo.InvariantCulture, $"epoch {Epoch + 1}, minibatch {Batch}");
+        ? string.Create(CultureInfo.InvariantCulture, $"the end of epoch {Epoch}")
+        : string.Create(CultureInfo.InvariantCulture, $"minibatch {Batch} of epoch {Epoch + 1}");
 
     private static Regex Pattern() => _pattern ??= new Regex(@"^epoch-(\d{6,9})(?:-batch-(\d{6,9}))?$", RegexOptions.CultureInvariant);
     private static Regex? _pattern;
 }
+
+/// <summary>What <see cref="CheckpointStore.Inspect"/> finds in a folder.</summary>
+public enum RunFolderKind
+{
+    /// <summary>No model and no checkpoint (or no folder).</summary>
+    Empty,
+    /// <summary>A whole model, as new as its newest checkpoint.</summary>
+    Model,
+    /// <summary>A run whose newest checkpoint is newer than its top-level files (or those are torn): resumable from the checkpoint.</summary>
+    Interrupted,
+    /// <summary>Top-level files from different epochs and no checkpoint to recover from (a save interrupted before checkpoints existed).</summary>
+    Torn,
+}
+
+/// <summary>What a run folder holds.</summary>
+/// <param name="Kind">Its kind.</param>
+/// <param name="At">Where its newest model or checkpoint stands, when known.</param>
+/// <param name="Checkpoint">Its newest checkpoint's folder, if any.</param>
+public sealed record RunFolderState(RunFolderKind Kind, CheckpointId? At, string? Checkpoint);
 
 /// <summary>A committed checkpoint folder.</summary>
 /// <param name="Id">Its place in the run.</param>
@@ -152,6 +171,8 @@ public sealed class CheckpointStore
                 Durable.FlushFile(tmp);
             }
             File.Move(tmp, target, overwrite: true);
+            // rename(2) does nothing when both names are links to one file (the target was already this checkpoint's).
+            if (File.Exists(tmp)) File.Delete(tmp);
             CrashHook.Step("published " + name);
         }
         Durable.FlushDirectory(RunDirectory);
@@ -226,6 +247,22 @@ public sealed class CheckpointStore
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException) { return null; }
         }
         return epoch;
+    }
+
+    /// <summary>What a folder holds, for a command about to start a new run in it.</summary>
+    public static RunFolderState Inspect(string directory)
+    {
+        if (!Directory.Exists(directory)) return new RunFolderState(RunFolderKind.Empty, null, null);
+        var store = new CheckpointStore(directory);
+        var newest = store.Newest();
+        int? top = store.TopLevelEpoch();
+        bool manifest = File.Exists(Path.Combine(directory, ModelFile.ManifestFile));
+        if (newest is null)
+            return manifest
+                ? new RunFolderState(top is null ? RunFolderKind.Torn : RunFolderKind.Model, top is { } t ? new CheckpointId(t, 0) : null, null)
+                : new RunFolderState(RunFolderKind.Empty, null, null);
+        if (newest.Id.IsEpochBoundary && top == newest.Id.Epoch) return new RunFolderState(RunFolderKind.Model, newest.Id, newest.Path);
+        return new RunFolderState(RunFolderKind.Interrupted, newest.Id, newest.Path);
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal static class ManifestChecks
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         try { MemoryBudget.Require(MemoryBudget.ModelBytes(config), "the model"); }
-        catch (MemoryBudgetException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        catch (MemoryBudgetException e) { throw new MemoryBudgetException($"{path}: {e.Message}"); }
     }
 
     /// <summary>Checks the "training" section: known names, sizes in range, an optimizer section.</summary>

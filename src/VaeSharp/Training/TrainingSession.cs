@@ -183,9 +183,11 @@ public sealed partial class TrainingSession : IDisposable
 
     /// <summary>
     /// As <see cref="Evaluate(LoadedModel, Dataset, int)"/>; with <paramref name="importanceSamples"/> K &gt; 0 also estimates
-    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats).
+    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats),
+    /// reporting (images done, images) to <paramref name="importanceProgress"/> as it goes.
     /// </summary>
-    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood)
+    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood,
+        Action<int, int>? importanceProgress = null)
     {
         var s = SettingsOf(loaded);
         if (data.Dimension != loaded.Model.InputSize)
@@ -203,7 +205,7 @@ public sealed partial class TrainingSession : IDisposable
         {
             float[] inputs = trainer.EvaluationInputs(matrix);
             var ll = new double[data.Count];
-            new ImportanceSampling(loaded.Model, pool).LogLikelihood(inputs, data.Count, importanceSamples,
+            new ImportanceSampling(loaded.Model, pool) { Progress = importanceProgress }.LogLikelihood(inputs, data.Count, importanceSamples,
                 Rng.ForStream(s.Seed, ImportanceStream), ll);
             logLikelihood = ll.Sum() / data.Count;
         }
