@@ -58,7 +58,7 @@ internal static class RunFolders
         long rows = (count + columns - 1) / columns;
         double width = 2 + (double)Math.Min(columns, count) * (config.ImageWidth * 2 + 2), height = 2 + (double)rows * (config.ImageHeight * 2 + 2);
         if (width > int.MaxValue || height > int.MaxValue || width * height > Array.MaxLength)
-            throw new UsageException($"{option}: a grid of {count:N0} images would be a {width:G4}×{height:G4}-pixel picture, larger than one image can be.");
+            throw new MemoryBudgetException($"{option}: a grid of {count:N0} images needs about {MemoryBudget.Format(width * height)} for a {width:G4}×{height:G4}-pixel picture, larger than one image can be.");
         MemoryBudget.RequireArray((double)count * config.InputSize, option + $": {count:N0} decoded images");
         MemoryBudget.Require(MemoryBudget.PictureBytes(config, count), $"{option}: a grid of {count:N0} images");
     }

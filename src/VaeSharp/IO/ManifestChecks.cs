@@ -21,13 +21,13 @@ internal static class ManifestChecks
     /// <summary>Checks the architecture's sizes in 64 bits and against the memory budget, before any allocation.</summary>
     public static void CheckArchitecture(string path, VaeConfig config)
     {
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         try
         {
-            config.Validate();
             MemoryBudget.RequireArrays(config, 1, 1, "the model");
+            MemoryBudget.Require(MemoryBudget.ModelBytes(config), "the model");
         }
-        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-        try { MemoryBudget.Require(MemoryBudget.ModelBytes(config), "the model"); }
         catch (MemoryBudgetException e) { throw new MemoryBudgetException($"{path}: {e.Message}"); }
     }
 

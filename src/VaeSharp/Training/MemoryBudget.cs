@@ -106,11 +106,15 @@ public static class MemoryBudget
                 $"(default {DefaultFraction:P0} of the {Format(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} available; --max-memory changes it).");
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="what"/> when <paramref name="elements"/> exceeds the longest .NET array.</summary>
-    public static void RequireArray(double elements, string what)
+    /// <summary>
+    /// Throws <see cref="MemoryBudgetException"/> naming <paramref name="what"/> when <paramref name="elements"/> exceeds the
+    /// longest .NET array (whatever the budget).
+    /// </summary>
+    public static void RequireArray(double elements, string what, int bytesPerElement = sizeof(float))
     {
         if (elements > Array.MaxLength)
-            throw new ArgumentException($"{what} would need an array of {elements:G4} elements; the largest possible is {Array.MaxLength:N0}.");
+            throw new MemoryBudgetException(string.Create(CultureInfo.InvariantCulture,
+                $"{what} needs about {Format(elements * bytesPerElement)} in one array of {elements:G4} values, more than one array can hold ({Array.MaxLength:N0})."));
     }
 
     /// <summary>Checks every single buffer of a VAE that grows with the architecture and the minibatch (64-bit, before allocation).</summary>
