@@ -14,7 +14,7 @@ internal static class TrainingChecks
             throw new UsageException($"--batch {s.BatchSize} is larger than the {trainRows} training images of {train.Name}; at most {trainRows} (one minibatch an epoch) makes sense.");
         var c = s.Config;
         string what = string.Create(CultureInfo.InvariantCulture,
-            $"training a {MemoryBudget.Parameters(c):G4}-parameter model (--hidden {(c.Hidden.Length == 0 ? "none" : string.Join(",", c.Hidden))} --latent {c.Latent}) with --batch {s.BatchSize} --samples {s.Samples}");
+            $"training a {MemoryBudget.Parameters(c):N0}-parameter model (--hidden {(c.Hidden.Length == 0 ? "none" : string.Join(",", c.Hidden))} --latent {c.Latent}) with --batch {s.BatchSize} --samples {s.Samples}");
         MemoryBudget.RequireArrays(c, s.BatchSize, s.Samples, what);
         MemoryBudget.Require(MemoryBudget.TrainingBytes(c, s.BatchSize, s.Samples, s.Optimizer.Kind, train.Count, test.Count,
             copiesData: s.Binarization == Binarization.Static || s.Validation > 0), what);

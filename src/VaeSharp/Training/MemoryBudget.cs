@@ -122,7 +122,7 @@ public static class MemoryBudget
     {
         RequireArray(Parameters(c), what + ": the parameters");
         double widest = Math.Max(c.Hidden.DefaultIfEmpty(0).Max(), Math.Max(c.InputSize, c.Latent));
-        RequireArray(rows * samples * widest, what + ": one layer's activations");
+        RequireArray(rows * samples * widest, what + ": the activations of one layer");
         RequireArray(rows * samples * c.Latent, what + ": the latent samples");
     }
 

@@ -25,11 +25,11 @@ public sealed class CheckpointCrashTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private string[] Train(string outDir) =>
-        ["train", "--dataset", "mnist", "--data-dir", _data, "--hidden", "16", "--latent", "2", "--batch", "40", "--epochs", "3",
+    private string[] Train(string outDir, int epochs = 3) =>
+        ["train", "--dataset", "mnist", "--data-dir", _data, "--hidden", "16", "--latent", "2", "--batch", "40", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
          "--threads", "1", "--seed", "5", "--out", outDir];
 
-    private string[] Resume(string outDir) => ["train", "--resume", "--epochs", "3", "--threads", "1", "--data-dir", _data, "--out", outDir];
+    private string[] Resume(string outDir, int epochs = 3) => ["train", "--resume", "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads", "1", "--data-dir", _data, "--out", outDir];
 
     private static Dictionary<string, string> Env(int crashAt = 0) => new()
     {
@@ -61,6 +61,39 @@ public sealed class CheckpointCrashTests : IDisposable
             Assert.True(r.Code == 137 || crash > 0, $"{context}: exit {r.Code}: {r.Err}");
         }
         Assert.Fail($"{context}: did not finish in 12 attempts");
+    }
+
+    [Theory]
+    [InlineData(15, 143, "SIGTERM")]
+    [InlineData(2, 130, "interrupted")]
+    public async Task ASignalStopsTrainingBetweenMinibatchesKeepingACheckpoint(int signal, int code, string word)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string run = Path.Combine(_dir, "signal-" + signal);
+        var (p, stdout, stderr) = CliProcess.Start(Train(run, epochs: 1000));
+        using (p)
+        {
+            // Wait (polling, no timing assertion) until the first epoch's checkpoint is committed, then signal.
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!Directory.Exists(Path.Combine(run, CheckpointStore.FolderName, "epoch-000001")) && !p.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2))
+                Thread.Sleep(20);
+            if (p.HasExited) Assert.Fail("vae stopped before the signal: " + await stderr);
+            Assert.Equal(0, CliProcess.Signal(p.Id, signal));
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "vae did not stop");
+            p.WaitForExit();
+            string err = await stderr;
+            var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(p.ExitCode == code, $"exit {p.ExitCode}: {err}");
+            Assert.Single(lines);
+            Assert.Contains(word, lines[0]);
+            Assert.Contains("--resume", lines[0]);
+        }
+        // What was trained up to the signal is in a checkpoint (mid-epoch when the signal came inside an epoch), and resumes.
+        var newest = new CheckpointStore(run).Newest()!;
+        Assert.True(newest.Id.Epoch >= 1);
+        var resumed = CliProcess.Run(Resume(run, newest.Id.Epoch + 1));
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains($"from {newest.Id}", resumed.Out);
     }
 
     [Fact]

@@ -22,6 +22,17 @@ internal static class CliProcess
         return psi;
     }
 
+    /// <summary>Starts the command; the caller waits for it (its output is drained in the background).</summary>
+    public static (Process Process, Task<string> Out, Task<string> Err) Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var p = Process.Start(StartInfo(args, env))!;
+        return (p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
+    }
+
+    /// <summary>Sends a POSIX signal (15: SIGTERM, 2: SIGINT) to a process.</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    public static extern int Signal(int pid, int signal);
+
     /// <summary>Runs to the end (or until <paramref name="killAfter"/>, when it is SIGKILLed).</summary>
     public static Result Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? killAfter = null)
     {
