@@ -41,6 +41,8 @@ internal static class RunFolders
             case RunFolderKind.Torn:
                 throw new UsageException($"{outDir} holds model files from different epochs (a save interrupted by a VaeSharp without checkpoints) and no checkpoint to recover from; choose another --out, or delete the folder.");
         }
+        new CheckpointStore(outDir).RemoveLeftovers(); // of a run killed before its first checkpoint
+
     }
 
     /// <summary>Loads the model of a run folder (see <see cref="CheckpointStore.LoadModel"/>), saying on stderr when it comes from a checkpoint.</summary>
