@@ -55,7 +55,7 @@ internal static class RunFolders
     }
 
     /// <summary>Refuses an image grid of <paramref name="count"/> images whose buffers would not fit (64-bit sizes, then the memory budget).</summary>
-    public static void CheckPicture(VaeConfig config, long count, int columns, string option)
+    public static void CheckPicture(ModelConfig config, long count, int columns, string option)
     {
         long rows = (count + columns - 1) / columns;
         double width = 2 + (double)Math.Min(columns, count) * (config.ImageWidth * 2 + 2), height = 2 + (double)rows * (config.ImageHeight * 2 + 2);

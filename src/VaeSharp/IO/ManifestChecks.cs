@@ -19,7 +19,7 @@ internal static class ManifestChecks
     }
 
     /// <summary>Checks the architecture's sizes in 64 bits and against the memory budget, before any allocation.</summary>
-    public static void CheckArchitecture(string path, VaeConfig config)
+    public static void CheckArchitecture(string path, ModelConfig config)
     {
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
@@ -45,6 +45,12 @@ internal static class ManifestChecks
         if (!(t.Optimizer.LearningRate > 0) || !float.IsFinite(t.Optimizer.LearningRate) || !(t.Optimizer.WeightDecay >= 0) || !float.IsFinite(t.Optimizer.WeightDecay))
             throw new InvalidDataException($"{path}: training.optimizer has a learning rate or weight decay out of range.");
         if (t.Dataset is null) throw new InvalidDataException($"{path}: training.dataset is null.");
+        try
+        {
+            Corruption.Parse(t.Noise ?? "none", "training.noise");
+            ObjectiveFactory.ParseMethod(t.Method ?? "aevb", "training.method");
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
     private static void Known<T>(string path, string field, string? value) where T : struct, Enum

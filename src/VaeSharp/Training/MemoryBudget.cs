@@ -33,20 +33,22 @@ public static class MemoryBudget
     /// <summary>Returns <see cref="Limit"/> to its default.</summary>
     public static void ResetLimit() => _limit = null;
 
-    /// <summary>Parameters of a VAE with this architecture (as a double: it may exceed any integer type for absurd sizes).</summary>
-    public static double Parameters(VaeConfig c)
+    /// <summary>Parameters of a model with this architecture (as a double: it may exceed any integer type for absurd sizes).</summary>
+    public static double Parameters(ModelConfig c)
     {
-        double d = c.InputSize, j = c.Latent, total = 0, prev = d;
+        double d = c.InputSize, j = c.Latent, bias = c.Bias ? 1 : 0, total = 0, prev = d;
         foreach (int h in c.Hidden) { total += prev * h + h; prev = h; }             // encoder trunk
-        total += 2 * (prev * j + j);                                                 // μ and log σ² heads
+        double heads = c.Kind == ModelKind.Vae ? 2 : 1;                              // μ and log σ², or the autoencoder's code
+        total += heads * (prev * j + bias * j);
         prev = j;
         for (int i = c.Hidden.Length - 1; i >= 0; i--) { total += prev * c.Hidden[i] + c.Hidden[i]; prev = c.Hidden[i]; } // decoder trunk
-        total += (c.Decoder == DecoderKind.Gaussian ? 2 : 1) * (prev * d + d);      // output head(s)
+        double outputs = c.Kind == ModelKind.Vae && c.HasDecoderLogVar ? 2 : 1;      // mean or logits, and a log-variance head
+        total += outputs * (prev * d + bias * d);
         return total;
     }
 
     /// <summary>Floats of the activations of one forward and backward pass over <paramref name="rows"/> inputs with L = <paramref name="samples"/>.</summary>
-    private static double ActivationFloats(VaeConfig c, double rows, double samples, bool backward)
+    private static double ActivationFloats(ModelConfig c, double rows, double samples, bool backward)
     {
         double widths = c.Hidden.Sum(h => (double)h), widest = Math.Max(c.Hidden.DefaultIfEmpty(0).Max(), Math.Max(c.InputSize, c.Latent));
         double perPass = backward ? 2 : 1;                                          // outputs, and their gradients when training
@@ -62,7 +64,7 @@ public static class MemoryBudget
     /// gathered, its activations and gradients; the shuffle order; a static binarization's copy of the data; and the
     /// pictures drawn after each epoch.
     /// </summary>
-    public static double TrainingBytes(VaeConfig c, int batch, int samples, OptimizerKind optimizer, long trainRows, long testRows, bool copiesData)
+    public static double TrainingBytes(ModelConfig c, int batch, int samples, OptimizerKind optimizer, long trainRows, long testRows, bool copiesData)
     {
         double p = Parameters(c);
         double stateArrays = optimizer == OptimizerKind.Adam ? 2 : 1;
@@ -75,7 +77,7 @@ public static class MemoryBudget
     }
 
     /// <summary>Bytes <c>vae eval</c> needs: the model, evaluation minibatches, a copy of the inputs and, with K &gt; 0, the importance sampler's 500-sample chunks.</summary>
-    public static double EvaluationBytes(VaeConfig c, int batch, int samples, long rows, int importanceSamples)
+    public static double EvaluationBytes(ModelConfig c, int batch, int samples, long rows, int importanceSamples)
     {
         double floats = Parameters(c) * 3 + (double)batch * c.InputSize + ActivationFloats(c, batch, samples, backward: false)
             + (double)rows * c.InputSize;
@@ -84,15 +86,15 @@ public static class MemoryBudget
     }
 
     /// <summary>Bytes of a grid of <paramref name="count"/> decoded images: z, the decoded pixels, the decoder's activations and the picture.</summary>
-    public static double PictureBytes(VaeConfig c, double count) =>
+    public static double PictureBytes(ModelConfig c, double count) =>
         (Parameters(c) * 2 + count * c.Latent + ActivationFloats(c, count, 1, backward: false)) * sizeof(float)
         + count * (c.ImageWidth * 2.0 + 2) * (c.ImageHeight * 2.0 + 2) * 2;             // 1-byte pixels at most 2× enlarged, and the PNG's copy
 
-    private static double PictureFloats(VaeConfig c, double testRows) => c.Latent == 2 ? testRows * c.Latent : 0;
-    private static double PictureBytes(VaeConfig c) => Math.Max(PictureBytes(c, 100), c.Latent == 2 ? PictureBytes(c, 400) : 0) - Parameters(c) * 2 * sizeof(float);
+    private static double PictureFloats(ModelConfig c, double testRows) => c.Latent == 2 ? testRows * c.Latent : 0;
+    private static double PictureBytes(ModelConfig c) => Math.Max(PictureBytes(c, 100), c.Latent == 2 ? PictureBytes(c, 400) : 0) - Parameters(c) * 2 * sizeof(float);
 
     /// <summary>Bytes a model with this architecture takes once loaded (values and gradients).</summary>
-    public static double ModelBytes(VaeConfig c) => Parameters(c) * 2 * sizeof(float);
+    public static double ModelBytes(ModelConfig c) => Parameters(c) * 2 * sizeof(float);
 
     /// <summary>
     /// Throws <see cref="MemoryBudgetException"/> when <paramref name="bytes"/> exceeds <see cref="Limit"/>; the message
@@ -118,7 +120,7 @@ public static class MemoryBudget
     }
 
     /// <summary>Checks every single buffer of a VAE that grows with the architecture and the minibatch (64-bit, before allocation).</summary>
-    public static void RequireArrays(VaeConfig c, double rows, double samples, string what)
+    public static void RequireArrays(ModelConfig c, double rows, double samples, string what)
     {
         RequireArray(Parameters(c), what + ": the parameters");
         double widest = Math.Max(c.Hidden.DefaultIfEmpty(0).Max(), Math.Max(c.InputSize, c.Latent));

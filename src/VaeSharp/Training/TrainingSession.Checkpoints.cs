@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using VaeSharp.Data;
 using VaeSharp.Imaging;
@@ -119,13 +120,22 @@ public sealed partial class TrainingSession
     }
 
     /// <summary>Both splits must have the model's image size; the message names the split that differs and both shapes.</summary>
-    private static void CheckShapes(Vae model, Dataset train, Dataset test)
+    private static void CheckShapes(IModel model, Dataset train, Dataset test)
     {
         static string Shape(Dataset d) => $"{d.Dimension} values per image ({d.Width}×{d.Height})";
         if (train.Dimension != test.Dimension || train.Width != test.Width)
             throw new ArgumentException($"{train.Name} has {Shape(train)} but {test.Name} has {Shape(test)}; both splits must have the same image size.");
         if (train.Dimension != model.InputSize)
             throw new ArgumentException($"{train.Name} has {Shape(train)}; the model expects {model.InputSize} ({model.Config.ImageWidth}×{model.Config.ImageHeight}).");
+    }
+
+    /// <summary>A metrics.csv row that <see cref="ReadHistory"/> can read: whole epoch and samples, numbers elsewhere (test and validation figures may be blank).</summary>
+    private static bool MetricsRowIsValid(string[] f, out int epoch)
+    {
+        static bool Number(string s, bool blankOk) => (blankOk && s.Length == 0) || double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        return int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out epoch)
+            && long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && Enumerable.Range(2, f.Length - 2).All(k => Number(f[k], blankOk: k is >= 5 and <= 7 or >= 10));
     }
 
     /// <summary>position.json: an <see cref="EpochPosition"/> with its sums spelt out.</summary>

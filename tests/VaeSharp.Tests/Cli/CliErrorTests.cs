@@ -25,7 +25,7 @@ public sealed class CliErrorTests : IDisposable
         var test = DatasetCatalog.Load(new DatasetRequest { Name = DatasetCatalog.DefaultName, Split = "test" });
         using var s = TrainingSession.Create(new SessionSettings
         {
-            Config = new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [8], Latent = 2 },
+            Config = new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [8], Latent = 2 },
         }, train, test, 1);
         s.SaveCheckpoint(_model);
     }
@@ -80,7 +80,7 @@ public sealed class CliErrorTests : IDisposable
         Assert.Contains("more than the 1 MB allowed", refused);
         Assert.Contains("--max-memory", refused);
         Assert.Contains("--max-memory", OneLine(2, "train", "--max-memory", "lots", "--out", Path.Combine(_dir, "mm")));
-        double need = MemoryBudget.TrainingBytes(new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 },
+        double need = MemoryBudget.TrainingBytes(new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 },
             100, 1, OptimizerKind.Adam, 8004, 1996, false);
         // Parameters (784·500 + 500 + 2·(500·20 + 20) + 20·500 + 500 + 500·784 + 784 = 806,804) × 5 arrays × 4 bytes, plus batch buffers.
         Assert.InRange(need, 806_804 * 5 * 4.0, 806_804 * 5 * 4.0 + 10e6);

@@ -9,7 +9,7 @@ public class ImportanceProgressTests
     [Fact]
     public void ProgressIsReportedOncePerImageInOrderWithoutChangingTheEstimate()
     {
-        var vae = new Vae(new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
+        var vae = new Vae(new ModelConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
         var x = new float[5 * 16];
         new Rng(2).FillUniform(x);

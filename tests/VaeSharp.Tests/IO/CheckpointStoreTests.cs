@@ -27,7 +27,7 @@ public sealed class CheckpointStoreTests : IDisposable
 
     internal static SessionSettings Settings() => new()
     {
-        Config = new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 },
+        Config = new ModelConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 },
         Dataset = "bars", BatchSize = 20, Seed = 9, Binarization = Binarization.Dynamic,
     };
 

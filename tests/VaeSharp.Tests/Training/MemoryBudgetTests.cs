@@ -9,19 +9,26 @@ public sealed class MemoryBudgetTests : IDisposable
     public void Dispose() => MemoryBudget.ResetLimit();
 
     [Theory]
-    [InlineData(new int[0], 2, DecoderKind.Bernoulli)]
-    [InlineData(new[] { 500 }, 20, DecoderKind.Bernoulli)]
-    [InlineData(new[] { 200, 100 }, 5, DecoderKind.Gaussian)]
-    public void ParameterCountIsTheArenasLength(int[] hidden, int latent, DecoderKind decoder)
+    [InlineData(ModelKind.Vae, new int[0], 2, DecoderKind.Bernoulli, DecoderVariance.Learned, true)]
+    [InlineData(ModelKind.Vae, new[] { 500 }, 20, DecoderKind.Bernoulli, DecoderVariance.Learned, true)]
+    [InlineData(ModelKind.Vae, new[] { 200, 100 }, 5, DecoderKind.Gaussian, DecoderVariance.Learned, true)]
+    [InlineData(ModelKind.Vae, new[] { 200 }, 5, DecoderKind.Gaussian, DecoderVariance.Fixed, true)]
+    [InlineData(ModelKind.Ae, new[] { 300, 100 }, 10, DecoderKind.Gaussian, DecoderVariance.Learned, true)]
+    [InlineData(ModelKind.LinearAe, new int[0], 10, DecoderKind.Gaussian, DecoderVariance.Learned, false)]
+    public void ParameterCountIsTheArenasLength(ModelKind kind, int[] hidden, int latent, DecoderKind decoder, DecoderVariance variance, bool bias)
     {
-        var c = new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = hidden, Latent = latent, Decoder = decoder, Activation = Activation.Tanh };
-        Assert.Equal(new Vae(c).Arena.Length, MemoryBudget.Parameters(c));
+        var c = new ModelConfig
+        {
+            Kind = kind, Bias = bias, InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = hidden, Latent = latent,
+            Decoder = decoder, DecoderVariance = variance, Activation = Activation.Tanh,
+        };
+        Assert.Equal(ModelFactory.Create(c).Arena.Length, MemoryBudget.Parameters(c));
     }
 
     [Fact]
     public void SizesThatOverflowEveryIntegerTypeAreCountedNotWrapped()
     {
-        var c = new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [int.MaxValue, int.MaxValue], Latent = int.MaxValue };
+        var c = new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [int.MaxValue, int.MaxValue], Latent = int.MaxValue };
         double p = MemoryBudget.Parameters(c);
         Assert.True(p > 4.0 * int.MaxValue * int.MaxValue);
         Assert.Throws<MemoryBudgetException>(() => MemoryBudget.RequireArrays(c, 100, 1, "x"));
@@ -61,7 +68,7 @@ public sealed class MemoryBudgetTests : IDisposable
     [Fact]
     public void TheTrainingEstimateGrowsWithEachSize()
     {
-        var c = new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 };
+        var c = new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 };
         double baseline = MemoryBudget.TrainingBytes(c, 100, 1, OptimizerKind.Adam, 60000, 10000, false);
         Assert.True(MemoryBudget.TrainingBytes(c, 1000, 1, OptimizerKind.Adam, 60000, 10000, false) > baseline);
         Assert.True(MemoryBudget.TrainingBytes(c, 100, 10, OptimizerKind.Adam, 60000, 10000, false) > baseline);
