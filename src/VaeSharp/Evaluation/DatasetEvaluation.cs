@@ -28,6 +28,8 @@ public sealed record EvaluationSettings
     public int ImportanceSamples { get; init; }
     /// <summary>Active-unit threshold on Cov_x(E_q[z_u]).</summary>
     public double ActiveThreshold { get; init; } = LatentActivity.DefaultThreshold;
+    /// <summary>Called during importance sampling with (images done, images in all), counted over all draws.</summary>
+    public Action<int, int>? ImportanceProgress { get; init; }
 }
 
 /// <summary>
@@ -154,6 +156,7 @@ public static class DatasetEvaluation
 
             if (sampler is not null)
             {
+                if (settings.ImportanceProgress is { } report) { int done = draw * n; sampler.Progress = (i, _) => report(done + i, draws * n); }
                 var result = sampler.Estimate(inputs, n, k, importance);
                 seconds += result.Seconds;
                 double sum = 0;
