@@ -24,6 +24,7 @@ internal static class ModelCommands
             DefaultValueFactory = _ => 0,
         };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N images (0: all).", DefaultValueFactory = _ => 0 };
+        var (marginal, hmcSamples) = MarginalLikelihoodOptions();
         var draws = new Option<int>("--draws")
         {
             Description = "Average N evaluations, each with fresh noise and (dynamic binarization) a fresh binarization; the spread between draws is printed too.",
@@ -31,7 +32,7 @@ internal static class ModelCommands
         };
         var cmd = new Command("eval", "Print the ELBO, reconstruction term, KL, optionally log p(x) and IWAE bounds, each as mean ± standard error over the images, and the active latent units.")
         {
-            model, dataset, dataDir, split, threads, importance, limit, draws,
+            model, dataset, dataDir, split, threads, importance, limit, draws, marginal, hmcSamples,
         };
         cmd.SetAction(pr => Program.Guard(() =>
         {
@@ -49,6 +50,8 @@ internal static class ModelCommands
             if (loaded.Model is not VaeSharp.Models.Vae vae)
             {
                 if (drawCount > 1) throw new ArgumentException("--draws averages a VAE's stochastic estimates; an autoencoder's evaluation is deterministic.");
+                if (pr.GetValue(marginal) is not null)
+                    throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
                 var t = TrainingSession.Evaluate(loaded, data, threadCount, k, out _);
                 var kind = loaded.Model.Config.Kind;
                 bool bce = loaded.Model.Config.Decoder == VaeSharp.Models.DecoderKind.Bernoulli;
@@ -92,9 +95,41 @@ internal static class ModelCommands
             Console.WriteLine(string.Format(ci, "  active units    {0} of {1} (Cov_x E_q[z_u] > {2})", a.ActiveUnits, a.Activity.Length, a.Threshold));
             Console.WriteLine("  KL per unit     " + string.Join(" ", a.Kl.Select(v => v.ToString("F2", ci))));
             Console.WriteLine("  activity        " + string.Join(" ", a.Activity.Select(v => v.ToString("F3", ci))));
+            if (pr.GetValue(marginal) is not null)
+                PrintHmcMarginalLikelihood(loaded, data, pr.GetValue(hmcSamples), threadCount);
             return 0;
         }));
         return cmd;
+    }
+
+    private static (Option<string?> Method, Option<int> Samples) MarginalLikelihoodOptions()
+    {
+        var method = new Option<string?>("--marginal-likelihood")
+        {
+            Description = "Also estimate log p(x) with the paper's appendix-D estimator (hmc: HMC posterior samples and a fitted " +
+                "density; latent spaces of at most 5 dimensions). Slow: use --limit.",
+        };
+        method.AcceptOnlyFromAmong("hmc");
+        var samples = new Option<int>("--hmc-samples") { Description = "L, HMC posterior samples per image (the paper: 50).", DefaultValueFactory = _ => 50 };
+        return (method, samples);
+    }
+
+    private static void PrintHmcMarginalLikelihood(LoadedModel loaded, VaeSharp.Data.Dataset data, int samples, int threads)
+    {
+        if (samples < 2) throw new ArgumentException($"--hmc-samples must be at least 2 (got {samples}).");
+        if (loaded.Model.Latent > MarginalLikelihood.MaxLatent)
+            throw new ArgumentException($"--marginal-likelihood hmc: the model has {loaded.Model.Latent} latent dimensions; the estimator " +
+                $"is reliable for at most {MarginalLikelihood.MaxLatent} (its fitted density and the samples it needs grow exponentially with J). Use --importance-samples.");
+        float[] inputs = TrainingSession.EvaluationInputs(loaded, data);
+        using var pool = new WorkerPool(threads);
+        var settings = new MarginalLikelihoodSettings { Samples = samples, Seed = loaded.State.Seed };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var vae = loaded.Model as VaeSharp.Models.Vae
+            ?? throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
+        var estimate = new MarginalLikelihood(new VaeLatentModel(vae, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "  log p(x)        {0,10:F3} ± {1:F3} nats per datapoint (HMC estimator, appendix D: L = {2}, {3} leapfrog steps, acceptance {4:F2}; {5:F1} s)",
+            estimate.Mean, estimate.StandardError, samples, settings.Hmc.LeapfrogSteps, estimate.AcceptanceRate, watch.Elapsed.TotalSeconds));
     }
 
     public static Command Sample()

@@ -179,18 +179,64 @@ public sealed class TrainingSession : IDisposable
         L1 = s.L1, Noise = s.Noise.ToString(), Method = ObjectiveFactory.MethodName(s.Method),
     };
 
-    /// <summary>Runs the next epoch and evaluates the test (and validation) split.</summary>
-    public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs the next epoch and, when <paramref name="evaluate"/> is true, evaluates the test (and validation) split; otherwise
+    /// the summary's test terms are empty (<see cref="BatchTerms.Rows"/> = 0) and metrics.csv leaves them blank.
+    /// </summary>
+    public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default, bool evaluate = true)
     {
         int epoch = State.Epoch + 1;
         var result = _trainer.RunEpoch(_train, epoch, progress, cancel);
-        var test = _trainer.Evaluate(_test);
-        BatchTerms? valid = _valid is { } v ? _trainer.Evaluate(v) : null;
+        var test = evaluate ? _trainer.Evaluate(_test) : default;
+        BatchTerms? valid = evaluate && _valid is { } v ? _trainer.Evaluate(v) : null;
         State = State with { Epoch = epoch, SamplesSeen = State.SamplesSeen + result.Train.Rows, OptimizerSteps = _optimizer.Steps };
         var summary = new EpochSummary(epoch, State.SamplesSeen, result.Train, test, valid, result.Seconds);
         _history.Add(summary);
         return summary;
     }
+
+    /// <summary>Adagrad's global step sizes the paper chose from (Kingma &amp; Welling 2014, §5).</summary>
+    public static IReadOnlyList<float> PaperStepSizes { get; } = [0.01f, 0.02f, 0.1f];
+
+    /// <summary>Minibatches each step size is tried for by <see cref="SelectStepSize"/> (the paper: "the first few iterations").</summary>
+    public const int StepSizeTrialIterations = 200;
+
+    /// <summary>
+    /// The paper's choice of step size "based on performance on the training set in the first few iterations": for each
+    /// candidate, a fresh model (the same initialization) trains <paramref name="iterations"/> minibatches on the first
+    /// min(N, iterations·M) training rows, cycling over them if fewer, and is then scored by its objective on those rows
+    /// (evaluation streams). Returns the best candidate and every trial's score.
+    /// </summary>
+    public static (float Chosen, IReadOnlyList<(float StepSize, double Objective)> Trials) SelectStepSize(SessionSettings settings,
+        Dataset train, Dataset test, int threads, IReadOnlyList<float>? candidates = null, int iterations = StepSizeTrialIterations,
+        CancellationToken cancel = default)
+    {
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "At least one iteration per candidate.");
+        var trials = new List<(float, double)>();
+        foreach (float lr in candidates ?? PaperStepSizes)
+        {
+            using var session = Create(settings with { Optimizer = settings.Optimizer with { LearningRate = lr } }, train, test, threads);
+            int m = settings.BatchSize;
+            int rows = (int)Math.Min(session._train.Count, (long)iterations * m);
+            var subset = new DataMatrix(session._train.Features[..(rows * session._train.Dimension)], rows, session._train.Dimension);
+            int batchesPerEpoch = (rows + m - 1) / m;
+            for (int epoch = 1, done = 0; done < iterations; epoch++, done += batchesPerEpoch)
+                session._trainer.RunEpoch(subset, epoch, null, cancel);
+            var score = session._trainer.Evaluate(subset);
+            double objective = score.Objective / score.Rows;
+            trials.Add((lr, double.IsFinite(objective) ? objective : double.NegativeInfinity));
+        }
+        return (trials.MaxBy(t => t.Item2).Item1, trials);
+    }
+
+    /// <summary>
+    /// The objective on the whole training split with the evaluation streams (fixed ε and binarization draw), as the test
+    /// split is evaluated: the paper's "train" curve of Figure 2.
+    /// </summary>
+    public BatchTerms EvaluateTrainingSet() => _trainer.Evaluate(_train);
+
+    /// <summary>The objective on the test split, as <see cref="RunEpoch"/> evaluates it.</summary>
+    public BatchTerms EvaluateTestSet() => _trainer.Evaluate(_test);
 
     /// <summary>
     /// Evaluates a saved model on <paramref name="data"/> the way training evaluates its test split: the same estimator and L,
@@ -230,6 +276,23 @@ public sealed class TrainingSession : IDisposable
         return trainer.Evaluate(matrix);
     }
 
+    /// <summary>
+    /// The inputs <see cref="Evaluate(LoadedModel, Dataset, int)"/> scores for <paramref name="data"/> (the same static or
+    /// dynamic binarization draw), for other estimators of log p(x) to see the same data.
+    /// </summary>
+    public static float[] EvaluationInputs(LoadedModel loaded, Dataset data)
+    {
+        var s = SettingsOf(loaded);
+        if (data.Dimension != loaded.Model.InputSize)
+            throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+        if (s.Binarization == Binarization.Static) return Binarizer.Static(data, Rng.ForStream(s.Seed, StaticTestStream).NextUInt64()).Features;
+        var trainer = new Trainer(ObjectiveFactory.Create(loaded.Model, s, WorkerPool.Single), new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
+        {
+            BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = s.Binarization == Binarization.Dynamic,
+        });
+        return trainer.EvaluationInputs(new DataMatrix(data.Features, data.Count, data.Dimension));
+    }
+
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
     {
@@ -262,9 +325,10 @@ public sealed class TrainingSession : IDisposable
         foreach (var e in _history)
         {
             double tr = e.Train.Rows, te = e.Test.Rows;
+            string T(double v) => te > 0 ? F(v / te) : "";
             sb.Append(e.Epoch).Append(',').Append(e.SamplesSeen).Append(',')
               .Append(F(e.Train.Objective / tr)).Append(',').Append(F(e.Train.Reconstruction / tr)).Append(',').Append(F(e.Train.Kl / tr)).Append(',')
-              .Append(F(e.Test.Objective / te)).Append(',').Append(F(e.Test.Reconstruction / te)).Append(',').Append(F(e.Test.Kl / te)).Append(',')
+              .Append(T(e.Test.Objective)).Append(',').Append(T(e.Test.Reconstruction)).Append(',').Append(T(e.Test.Kl)).Append(',')
               .Append(F(e.Seconds)).Append(',').Append(F(e.SamplesPerSecond)).Append(',')
               .Append(e.Validation is { } v ? F(v.Objective / v.Rows) : "").Append('\n');
         }
@@ -286,7 +350,7 @@ public sealed class TrainingSession : IDisposable
             double seconds = D(8);
             int rows = Math.Max(1, (int)Math.Round(D(9) * seconds));
             var train = new BatchTerms(D(2) * rows, D(3) * rows, D(4) * rows, rows);
-            var test = new BatchTerms(D(5), D(6), D(7), 1);
+            var test = f[5].Length == 0 ? default : new BatchTerms(D(5), D(6), D(7), 1);
             BatchTerms? valid = f.Length > 10 && f[10].Length > 0 ? new BatchTerms(D(10), double.NaN, double.NaN, 1) : null;
             _history.Add(new EpochSummary(epoch, long.Parse(f[1], CultureInfo.InvariantCulture), train, test, valid, seconds));
         }
@@ -303,7 +367,7 @@ public sealed class TrainingSession : IDisposable
             YLabel = Terms == ObjectiveTerms.Elbo ? "ELBO (nats per datapoint)" : "−(reconstruction error + penalty) per datapoint", LogX = true,
         };
         chart.AddSeries("train", _history.Select(e => ((double)e.SamplesSeen, e.Train.Objective / e.Train.Rows)));
-        chart.AddSeries("test", _history.Select(e => ((double)e.SamplesSeen, e.Test.Objective / e.Test.Rows)));
+        chart.AddSeries("test", _history.Where(e => e.Test.Rows > 0).Select(e => ((double)e.SamplesSeen, e.Test.Objective / e.Test.Rows)));
         if (_history.Any(e => e.Validation is not null))
             chart.AddSeries("validation", _history.Where(e => e.Validation is not null)
                 .Select(e => ((double)e.SamplesSeen, e.Validation!.Value.Objective / e.Validation.Value.Rows)));

@@ -52,6 +52,12 @@ public sealed class CliEndToEndTests : IDisposable
         double evalElbo = double.Parse(elboLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(elbo, evalElbo, 3);
 
+        // The appendix-D estimator beside importance sampling: both lines, on the same 10 images.
+        var ml = Vae("eval", "--model", run, "--limit", "10", "--marginal-likelihood", "hmc", "--hmc-samples", "20", "--importance-samples", "200");
+        Assert.True(ml.Code == 0, ml.Err);
+        Assert.Contains("importance sampling, K = 200", ml.Out);
+        Assert.Contains("HMC estimator, appendix D: L = 20", ml.Out);
+
         foreach (var cmd in new[] { "sample", "reconstruct", "manifold", "latent-map" })
         {
             string png = Path.Combine(_dir, cmd + ".png");
@@ -136,6 +142,7 @@ public sealed class CliEndToEndTests : IDisposable
     [InlineData(1, "train", "--hidden", "500,abc")]
     [InlineData(1, "train", "--lr", "-1")]
     [InlineData(1, "eval", "--model", "/nonexistent/model")]
+    [InlineData(2, "eval", "--model", "/nonexistent/model", "--marginal-likelihood", "kde")]
     [InlineData(1, "train", "--decoder-variance", "fixed")]
     [InlineData(1, "train", "--decoder", "gaussian", "--logvar-min", "-3", "--decoder-variance", "fixed")]
     [InlineData(1, "train", "--decoder", "gaussian", "--decoder-sigma", "0")]
