@@ -91,7 +91,8 @@ internal static class ModelCommands
                     Console.WriteLine(string.Format(ci, "  between draws   log p(x) {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
                         r.LogLikelihoodBetweenDraws.Mean, r.LogLikelihoodBetweenDraws.StandardDeviation, drawCount));
                 for (int b = 0; b < r.BoundSizes.Length; b++)
-                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples)", Pm(r.BoundEstimate(b)), r.BoundSizes[b]));
+                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples{2})", Pm(r.BoundEstimate(b)), r.BoundSizes[b],
+                        b == 0 ? "" : string.Format(ci, "; L_K' − L_1 = {0:F3} ± {1:F3} paired", r.BoundGain(b).Mean, r.BoundGain(b).StandardError)));
             }
             var a = r.Activity;
             Console.WriteLine(string.Format(ci, "  active units    {0} of {1} (Cov_x E_q[z_u] > {2})", a.ActiveUnits, a.Activity.Length, a.Threshold));
