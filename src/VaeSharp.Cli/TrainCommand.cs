@@ -40,12 +40,14 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Run folder: model, metrics and pictures.", DefaultValueFactory = _ => "runs/vae" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch." };
+        var data = new DataOptions();
 
         var cmd = new Command("train", "Train a VAE with AEVB and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
             dataset, dataDir, preset, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
             weightDecay, binarize, validation, seed, threads, output, resume,
         };
+        foreach (var o in data.All) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
             T Get<T>(Option<T> o) => pr.GetValue(o)!;
@@ -60,19 +62,30 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                Option[] fixedBySavedRun = [.. data.All, dataset, preset, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
                 var saved = VaeSharp.IO.ModelFile.Load(outDir).State;
-                var (trainSet, testSet) = LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
+                var (trainSet, testSet) = UserDataSource.TryLoad(outDir) is { } recorded
+                    ? UserDataset.Load(recorded)
+                    : LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
                 Console.WriteLine($"resuming {outDir} after epoch {resumed.State.Epoch} ({saved.Dataset}, {trainSet.Count} training images)");
                 return Run(resumed, epochCount, outDir, cancel);
             }
 
             string name = Get(dataset);
-            var (train, test) = LoadData(name, Get(dataDir));
+            UserData? user = null;
+            if (!DataOptions.IsCatalogName(name))
+            {
+                user = UserDataset.Load(name, data.Build(pr, Get(seed)));
+                name = user.Source.Path;
+                Console.WriteLine(user.Report);
+            }
+            else if (data.Given(pr).Select(o => o.Name).ToList() is { Count: > 0 } useless)
+                throw new ArgumentException($"{string.Join(", ", useless)} apply only to --dataset PATH (your own data), not to the named data set {name}.");
+            var (train, test) = user is null ? LoadData(name, Get(dataDir)) : (user.Train, user.Test);
             int[] hiddenWidths = kw && !Given(hidden) ? [500] : ParseHidden(Get(hidden));
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
             var dec = Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
@@ -112,6 +125,7 @@ internal static class TrainCommand
             if (File.Exists(Path.Combine(outDir, VaeSharp.IO.ModelFile.ManifestFile)))
                 throw new ArgumentException($"{outDir} already holds a model; pass --resume to continue it or choose another --out.");
             using var session = TrainingSession.Create(settings, train, test, threadCount);
+            user?.Source.Save(outDir); // so that eval and --resume read, split and scale the same rows
             var c = settings.Config;
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} VAE " +
                 $"({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, estimator {settings.Estimator}, L={l}) " +
