@@ -109,7 +109,7 @@ public sealed record UserDataSource
         if (!File.Exists(path)) return null;
         UserDataSource? s;
         try { s = JsonSerializer.Deserialize<UserDataSource>(File.ReadAllText(path), Json); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid data-source file ({e.Message}).", e); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid data-source file ({IO.ModelFile.JsonProblem(e)}).", e); }
         if (s is null || s.Path.Length == 0 || s.ImageWidth <= 0 || s.ImageHeight <= 0 || s.Scaling == FeatureScaling.Auto
             || !(s.TestPath is not null || (s.TestFraction > 0 && s.TestFraction < 1))
             || (s.Scaling == FeatureScaling.MinMax && !(double.IsFinite(s.Min) && double.IsFinite(s.Max) && s.Max > s.Min)))
