@@ -37,12 +37,27 @@ internal sealed class DataOptions
         Description = "WIDTHxHEIGHT of the pictures for data stored as N×D rows (default: square when D is a square, else one row).",
     };
 
+    public Option<string?> Variable { get; } = new("--variable")
+    {
+        Description = "For a MAT-file: the variable to read (default: the file's only numeric variable).",
+    };
+
+    public Option<int?> Labels { get; } = new("--labels")
+    {
+        Description = "For a text file: the zero-based column holding each row's class label (-1: the last column).",
+    };
+
+    public Option<bool> Transpose { get; } = new("--transpose")
+    {
+        Description = "Take the matrix's columns as the samples (MATLAB files often store one sample per column).",
+    };
+
     public DataOptions()
     {
         Scale.AcceptOnlyFromAmong("auto", "none", "255", "minmax");
     }
 
-    public IEnumerable<Option> All => [Format, Scale, TestFraction, TestDataset, ImageSize];
+    public IEnumerable<Option> All => [Format, Scale, TestFraction, TestDataset, ImageSize, Variable, Labels, Transpose];
 
     /// <summary>Whether the user gave any of these options explicitly.</summary>
     public IEnumerable<Option> Given(ParseResult pr) => All.Where(o => pr.GetResult(o) is { Implicit: false });
@@ -55,6 +70,9 @@ internal sealed class DataOptions
         TestPath = pr.GetValue(TestDataset),
         SplitSeed = seed,
         ImageSize = pr.GetValue(ImageSize) is { } s ? ParseSize(s) : null,
+        Variable = pr.GetValue(Variable),
+        LabelColumn = pr.GetValue(Labels),
+        Transpose = pr.GetValue(Transpose),
     };
 
     private static (int, int) ParseSize(string text)

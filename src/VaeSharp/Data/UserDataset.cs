@@ -13,6 +13,14 @@ public enum DataFileFormat
     Npy,
     /// <summary>An IDX image file (MNIST's format; raw or gzip), with its labels file when one sits beside it.</summary>
     Idx,
+    /// <summary>Comma-separated numbers, one row per line (see <see cref="TextMatrixReader"/>).</summary>
+    Csv,
+    /// <summary>Tab-separated numbers.</summary>
+    Tsv,
+    /// <summary>Numbers separated by whitespace (or a delimiter detected from the first line).</summary>
+    Txt,
+    /// <summary>A MATLAB level 5 MAT-file (see <see cref="MatReader"/>).</summary>
+    Mat,
 }
 
 /// <summary>How raw values are mapped into [0, 1], the range every <see cref="Dataset"/> holds.</summary>
@@ -49,6 +57,15 @@ public sealed record UserDataOptions
     /// <summary>Picture size for data stored as N×D rows (D = width × height); <see langword="null"/>: a square when D is
     /// a square number, else one row of D pixels. Ignored for data that carries its own H×W.</summary>
     public (int Width, int Height)? ImageSize { get; init; }
+
+    /// <summary>For a MAT-file: the variable to read (<see langword="null"/>: the file's only numeric one).</summary>
+    public string? Variable { get; init; }
+
+    /// <summary>For text: the zero-based column holding each row's label (negative counts from the end), or <see langword="null"/>.</summary>
+    public int? LabelColumn { get; init; }
+
+    /// <summary>Whether the matrix's columns are the samples (MATLAB files often store one sample per column).</summary>
+    public bool Transpose { get; init; }
 }
 
 /// <summary>
@@ -84,6 +101,12 @@ public sealed record UserDataSource
     public int ImageWidth { get; init; }
     /// <summary>Picture height.</summary>
     public int ImageHeight { get; init; }
+    /// <summary>The MAT-file variable read, if any.</summary>
+    public string? Variable { get; init; }
+    /// <summary>The text label column, if any.</summary>
+    public int? LabelColumn { get; init; }
+    /// <summary>Whether columns were taken as samples.</summary>
+    public bool Transpose { get; init; }
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -141,17 +164,25 @@ public static class UserDataset
     {
         "npy" => DataFileFormat.Npy,
         "idx" => DataFileFormat.Idx,
+        "csv" => DataFileFormat.Csv,
+        "tsv" => DataFileFormat.Tsv,
+        "txt" or "text" => DataFileFormat.Txt,
+        "mat" => DataFileFormat.Mat,
         _ => throw new ArgumentException($"Unknown data format '{name}'. Known formats: {string.Join(", ", FormatNames)}."),
     };
 
     /// <summary>The format names accepted by <see cref="ParseFormat"/>.</summary>
-    public static IReadOnlyList<string> FormatNames { get; } = ["npy", "idx"];
+    public static IReadOnlyList<string> FormatNames { get; } = ["npy", "csv", "tsv", "txt", "idx", "mat"];
 
     /// <summary>The command-line name of a format.</summary>
     public static string FormatName(DataFileFormat format) => format switch
     {
         DataFileFormat.Npy => "npy",
         DataFileFormat.Idx => "idx",
+        DataFileFormat.Csv => "csv",
+        DataFileFormat.Tsv => "tsv",
+        DataFileFormat.Txt => "txt",
+        DataFileFormat.Mat => "mat",
         _ => format.ToString().ToLowerInvariant(),
     };
 
@@ -176,15 +207,24 @@ public static class UserDataset
     {
         if (Directory.Exists(path)) throw new DataFormatException(path, "is a folder; data folders are not supported yet");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder.", path);
-        Span<byte> head = stackalloc byte[8];
+        Span<byte> head = stackalloc byte[20];
         int n;
         using (var s = File.OpenRead(path)) n = s.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..n];
         if (head.StartsWith(NpyReader.Magic)) return DataFileFormat.Npy;
         if (head.Length >= 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 && head[3] is 1 or 3) return DataFileFormat.Idx;
-        string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (head.StartsWith("MATLAB 5.0 MAT-file"u8) || head.StartsWith("MATLAB 7.3 MAT-file"u8)) return DataFileFormat.Mat;
         string name = System.IO.Path.GetFileName(path).ToLowerInvariant();
-        if (ext == ".npy") return DataFileFormat.Npy;
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        string ext = System.IO.Path.GetExtension(name);
+        switch (ext)
+        {
+            case ".npy": return DataFileFormat.Npy;
+            case ".csv": return DataFileFormat.Csv;
+            case ".tsv" or ".tab": return DataFileFormat.Tsv;
+            case ".txt" or ".dat" or ".amat": return DataFileFormat.Txt;
+            case ".mat": return DataFileFormat.Mat;
+        }
         if (name.Contains("idx", StringComparison.Ordinal) || ext == ".idx") return DataFileFormat.Idx;
         throw new DataFormatException(path,
             $"cannot tell the data format from the file's first bytes or its extension; pass --format ({string.Join(", ", FormatNames)})");
@@ -204,13 +244,14 @@ public static class UserDataset
             throw new ArgumentException($"--test-fraction must be between 0 and 1, exclusive (got {options.TestFraction.ToString(CultureInfo.InvariantCulture)}).");
         string full = System.IO.Path.GetFullPath(path);
         var format = options.Format ?? DetectFormat(full);
-        var raw = ReadRaw(full, format, options.ImageSize);
+        var how = new How(options.Variable, options.LabelColumn, options.Transpose);
+        var raw = ReadRaw(full, format, options.ImageSize, how);
         RawData? rawTest = null;
         string? testFull = null;
         if (options.TestPath is not null)
         {
             testFull = System.IO.Path.GetFullPath(options.TestPath);
-            rawTest = ReadRaw(testFull, options.Format ?? DetectFormat(testFull), null);
+            rawTest = ReadRaw(testFull, options.Format ?? DetectFormat(testFull), null, how);
             if (rawTest.Width * rawTest.Height != raw.Width * raw.Height)
                 throw new DataFormatException(testFull,
                     $"holds {rawTest.Width}×{rawTest.Height} = {rawTest.Width * rawTest.Height} values per row but the training data {full} holds {raw.Width}×{raw.Height} = {raw.Width * raw.Height}");
@@ -223,6 +264,7 @@ public static class UserDataset
             TestPath = testFull, TestFingerprint = testFull is null ? null : Fingerprint(testFull),
             TestFraction = testFull is null ? options.TestFraction : 0, SplitSeed = options.SplitSeed,
             Scaling = scaling, Min = min, Max = max, ImageWidth = raw.Width, ImageHeight = raw.Height,
+            Variable = options.Variable, LabelColumn = options.LabelColumn, Transpose = options.Transpose,
         };
         var (train, test, clamped) = Build(source, raw, rawTest);
         string report = $"{full}: {raw.Description}, {FormatName(format)}; scaling {ScalingName(scaling)} ({why})" +
@@ -241,12 +283,13 @@ public static class UserDataset
         ArgumentNullException.ThrowIfNull(source);
         var format = ParseFormat(source.Format);
         if (checkFingerprint) CheckFingerprint(source.Path, source.Fingerprint);
-        var raw = ReadRaw(source.Path, format, (source.ImageWidth, source.ImageHeight));
+        var how = new How(source.Variable, source.LabelColumn, source.Transpose);
+        var raw = ReadRaw(source.Path, format, (source.ImageWidth, source.ImageHeight), how);
         RawData? rawTest = null;
         if (source.TestPath is not null)
         {
             if (checkFingerprint && source.TestFingerprint is not null) CheckFingerprint(source.TestPath, source.TestFingerprint);
-            rawTest = ReadRaw(source.TestPath, DetectFormat(source.TestPath), null);
+            rawTest = ReadRaw(source.TestPath, DetectFormat(source.TestPath), null, how);
         }
         var (train, test, _) = Build(source, raw, rawTest);
         return (train, test);
@@ -381,17 +424,113 @@ public static class UserDataset
         }
     }
 
-    private static RawData ReadRaw(string path, DataFileFormat format, (int Width, int Height)? imageSize)
+    /// <summary>The format-specific choices: MAT variable, text label column, transposition.</summary>
+    private readonly record struct How(string? Variable, int? LabelColumn, bool Transpose);
+
+    private static RawData ReadRaw(string path, DataFileFormat format, (int Width, int Height)? imageSize, How how)
     {
+        if (how.Variable is not null && format != DataFileFormat.Mat)
+            throw new ArgumentException($"--variable applies to MAT-files only, and {path} is read as {FormatName(format)}.");
+        if (how.LabelColumn is not null && format is not (DataFileFormat.Csv or DataFileFormat.Tsv or DataFileFormat.Txt))
+            throw new ArgumentException($"--labels applies to text files only, and {path} is read as {FormatName(format)}.");
+        if (how.Transpose && format is not (DataFileFormat.Mat or DataFileFormat.Csv or DataFileFormat.Tsv or DataFileFormat.Txt or DataFileFormat.Npy))
+            throw new ArgumentException($"--transpose applies to matrices (npy, text, mat), and {path} is read as {FormatName(format)}.");
         switch (format)
         {
             case DataFileFormat.Npy:
-                return FromNpy(NpyReader.Read(path), imageSize);
+                var npy = NpyReader.Read(path);
+                if (how.Transpose) npy = npy with { Shape = TransposedShape(npy.Shape, path), Values = Transpose2D(npy.Values, npy.Shape) };
+                return FromNpy(npy, imageSize);
+            case DataFileFormat.Csv or DataFileFormat.Tsv or DataFileFormat.Txt:
+                return FromText(path, format, imageSize, how);
+            case DataFileFormat.Mat:
+                return FromMat(path, imageSize, how);
             case DataFileFormat.Idx:
                 return FromIdx(path);
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, null);
         }
+    }
+
+    private static int[] TransposedShape(int[] shape, string path) =>
+        shape.Length == 2 ? [shape[1], shape[0]] : throw new ArgumentException($"{path}: --transpose needs a 2-D matrix, not shape ({string.Join(", ", shape)}).");
+
+    private static float[] Transpose2D(float[] values, int[] shape)
+    {
+        if (shape.Length != 2) return values;
+        int r = shape[0], c = shape[1];
+        var t = new float[values.Length];
+        for (int i = 0; i < r; i++)
+            for (int j = 0; j < c; j++) t[(long)j * r + i] = values[(long)i * c + j];
+        return t;
+    }
+
+    private static RawData FromText(string path, DataFileFormat format, (int Width, int Height)? imageSize, How how)
+    {
+        var delimiter = format switch
+        {
+            DataFileFormat.Csv => TextDelimiter.Comma,
+            DataFileFormat.Tsv => TextDelimiter.Tab,
+            _ => TextDelimiter.Auto,
+        };
+        var m = TextMatrixReader.Read(path, new TextMatrixOptions { Delimiter = delimiter, LabelColumn = how.LabelColumn });
+        float[] values = m.Values;
+        int rows = m.Rows, columns = m.Columns;
+        if (how.Transpose)
+        {
+            if (m.Labels is not null) throw new ArgumentException($"{path}: --transpose and --labels cannot be combined (a label column labels rows).");
+            values = Transpose2D(values, [rows, columns]);
+            (rows, columns) = (columns, rows);
+        }
+        if (rows == 0 || columns == 0) throw new DataFormatException(path, "holds no data rows");
+        var (width, height) = PictureSize(path, columns, imageSize);
+        byte[]? labels = null;
+        string[]? names = null;
+        int classCount = 0;
+        if (m.Labels is { } ints)
+        {
+            if (m.LabelNames is { } textNames)
+            {
+                names = textNames;
+                if (names.Length > 256) throw new DataFormatException(path, $"the label column holds {names.Length} distinct labels; at most 256 classes are supported");
+                labels = ints.Select(i => (byte)i).ToArray();
+                classCount = names.Length;
+            }
+            else
+            {
+                var distinct = ints.Distinct().Order().ToArray();
+                if (distinct.Length > 256) throw new DataFormatException(path, $"the label column holds {distinct.Length} distinct labels; at most 256 classes are supported");
+                if (distinct[0] >= 0 && distinct[^1] < 256)
+                {
+                    labels = ints.Select(i => (byte)i).ToArray();
+                    classCount = distinct[^1] + 1;
+                }
+                else
+                {
+                    var index = distinct.Select((v, k) => (v, k)).ToDictionary(p => p.v, p => p.k);
+                    labels = ints.Select(i => (byte)index[i]).ToArray();
+                    names = distinct.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray();
+                    classCount = distinct.Length;
+                }
+            }
+        }
+        string desc = $"{rows} rows of {columns} values ({m.Delimiter.ToString().ToLowerInvariant()}-separated{(m.Header is null ? "" : ", with a header")})"
+            + (labels is null ? "" : $", {classCount} label classes");
+        return new RawData(path, values, rows, width, height, labels, classCount, names, desc);
+    }
+
+    private static RawData FromMat(string path, (int Width, int Height)? imageSize, How how)
+    {
+        var a = MatReader.Read(path, how.Variable);
+        int[] shape = a.Dims;
+        float[] values = a.Data;
+        if (how.Transpose)
+        {
+            shape = TransposedShape(shape, path);
+            values = Transpose2D(values, a.Dims);
+        }
+        var raw = FromNpy(new NpyArray(path, NpyElementType.Float32, shape, values), imageSize);
+        return raw with { Description = $"MAT variable {a.Name} ({MatReader.ClassName(a.Class)} {string.Join("×", a.Dims)}){(how.Transpose ? ", columns as samples" : "")}" };
     }
 
     private static RawData FromNpy(NpyArray a, (int Width, int Height)? imageSize)

@@ -199,4 +199,68 @@ public sealed class UserDatasetTests : IDisposable
         Assert.Throws<ArgumentException>(() => UserDataset.ParseScaling("log"));
         Assert.Throws<ArgumentException>(() => UserDataset.ParseFormat("xls"));
     }
+
+    [Fact]
+    public void Csv_with_header_and_a_text_label_column()
+    {
+        string path = _dir.File("points.csv");
+        var lines = new List<string> { "a,b,c,d,kind" };
+        for (int i = 0; i < 20; i++) lines.Add($"{i % 5},{(i * 3) % 7},0.5,{i % 2},{(i % 3 == 0 ? "cat" : "dog")}");
+        File.WriteAllLines(path, lines);
+        var d = UserDataset.Load(path, new UserDataOptions { LabelColumn = -1, TestFraction = 0.25 });
+        Assert.Equal(DataFileFormat.Csv, UserDataset.DetectFormat(path));
+        Assert.Equal((2, 2), (d.Train.Width, d.Train.Height));
+        Assert.Equal(2, d.Train.ClassCount);
+        Assert.Equal(["cat", "dog"], d.Train.ClassNames!);
+        Assert.Equal(15, d.Train.Count);
+        Assert.Contains("with a header", d.Report);
+        Assert.Contains("2 label classes", d.Report);
+        Assert.Equal(FeatureScaling.MinMax, d.Source.Scaling); // 0.5 is not whole and 6 is above 1
+        var (train, _) = UserDataset.Load(d.Source);
+        Assert.Equal(d.Train.Labels, train.Labels);
+    }
+
+    [Fact]
+    public void Whitespace_text_with_integer_labels_outside_a_byte_is_renumbered()
+    {
+        string path = _dir.File("rows.txt");
+        File.WriteAllLines(path, Enumerable.Range(0, 10).Select(i => $"  {i % 2}  {1 - i % 2}   {(i % 2 == 0 ? 1000 : -7)}"));
+        var d = UserDataset.Load(path, new UserDataOptions { LabelColumn = 2, TestFraction = 0.2 });
+        Assert.Equal(2, d.Train.ClassCount);
+        Assert.Equal(["-7", "1000"], d.Train.ClassNames!);
+        Assert.Equal(FeatureScaling.None, d.Source.Scaling);
+        Assert.Equal((2, 1), (d.Train.Width, d.Train.Height));
+    }
+
+    [Fact]
+    public void Mat_variable_with_samples_in_columns()
+    {
+        // A 4 × 6 matrix (4 pixels, 6 samples stored as columns, as Frey Face is), column-major as MATLAB writes it.
+        var columnMajor = new double[24];
+        for (int sample = 0; sample < 6; sample++)
+            for (int px = 0; px < 4; px++) columnMajor[sample * 4 + px] = sample * 10 + px;
+        byte[] mat = new MatWriter()
+            .Numeric("faces", MatClass.UInt8, [4, 6], columnMajor, MatWriter.MiUInt8)
+            .Numeric("other", MatClass.Double, [1, 1], [3], MatWriter.MiDouble)
+            .ToBytes();
+        string path = _dir.File("faces.mat");
+        File.WriteAllBytes(path, mat);
+        Assert.Equal(DataFileFormat.Mat, UserDataset.DetectFormat(path));
+        var e = Assert.Throws<DataFormatException>(() => UserDataset.Load(path, new UserDataOptions()));
+        Assert.Contains("name the one to read", e.Message);
+
+        var d = UserDataset.Load(path, new UserDataOptions { Variable = "faces", Transpose = true, TestFraction = 0.5, Scaling = FeatureScaling.Divide255 });
+        Assert.Equal(3, d.Train.Count);
+        Assert.Equal((2, 2), (d.Train.Width, d.Train.Height));
+        var rows = Enumerable.Range(0, 3).Select(i => d.Train.Row(i).ToArray()).Concat(Enumerable.Range(0, 3).Select(i => d.Test.Row(i).ToArray()));
+        foreach (var row in rows)
+        {
+            float first = row[0] * 255;
+            Assert.Equal([first / 255, (first + 1) / 255, (first + 2) / 255, (first + 3) / 255], row, (a, b) => Math.Abs(a - b) < 1e-6f);
+        }
+        Assert.Contains("MAT variable faces (uint8 4×6), columns as samples", d.Report);
+        Assert.Equal(d.Test.Features, UserDataset.Load(d.Source).Test.Features);
+        Assert.Contains("--variable applies to MAT-files only", Assert.Throws<ArgumentException>(() =>
+            UserDataset.Load(WriteNpy("v.npy", NpyFixtures.UInt8([2, 1], [1, 2])), new UserDataOptions { Variable = "x" })).Message);
+    }
 }

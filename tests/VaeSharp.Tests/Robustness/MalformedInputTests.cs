@@ -238,7 +238,39 @@ public sealed class MalformedInputTests : IDisposable
         }, typeof(InvalidDataException));
     }
 
+    private static Reader Mat() => new("data.mat",
+        [
+            new MatWriter().Numeric("x", MatClass.Double, [2, 3], [1, 2, 3, 4, 5, 6], MatWriter.MiDouble).ToBytes(),
+            new MatWriter(bigEndian: true).Numeric("ff", MatClass.UInt8, [3, 2], [1, 2, 3, 4, 5, 6], MatWriter.MiUInt8, compress: true)
+                .Char("note", "hi").ToBytes(),
+        ],
+        (bytes, source) =>
+        {
+            try { MatReader.ReadVariables(new MemoryStream(bytes), source); }
+            catch (DataFormatException) { }
+            MatReader.Read(new MemoryStream(bytes), source, "x");
+        }, typeof(DataFormatException));
+
+    private static Reader Text() => new("data.csv",
+        [
+            "a,b,c,label\n0,0.5,1,cat\n1,2,3,dog\n"u8.ToArray(),
+            "1 2 3\n4 5 6\n\n7 8 9\n"u8.ToArray(),
+            Fixtures.Gzip("0\t1\n2\t3\n"u8.ToArray()),
+        ],
+        (bytes, source) =>
+        {
+            try { TextMatrixReader.Read(new MemoryStream(bytes), source, new TextMatrixOptions { LabelColumn = -1 }); }
+            catch (DataFormatException) { }
+            TextMatrixReader.Read(new NpyReaderTests.ForwardOnlyStream(bytes), source);
+        }, typeof(DataFormatException));
+
     // ----- the tests: each reader gets every truncation, lying numbers, and random edits -----
+
+    [Fact]
+    public void Mat_reader() { var r = Mat(); Truncations(r); Fuzz(r, 400, 17); }
+
+    [Fact]
+    public void Text_reader() { var r = Text(); Truncations(r); LyingNumbers(r, 200); Fuzz(r, 400, 18); }
 
     [Fact]
     public void Idx_reader() { var r = Idx(); Truncations(r); Fuzz(r, 400, 11); }
