@@ -11,6 +11,8 @@ public enum DataFileFormat
 {
     /// <summary>NumPy <c>.npy</c> (see <see cref="NpyReader"/>).</summary>
     Npy,
+    /// <summary>A folder of PNG images, one sub-folder per class or none (see <see cref="PngFolderReader"/>).</summary>
+    PngFolder,
     /// <summary>An IDX image file (MNIST's format; raw or gzip), with its labels file when one sits beside it.</summary>
     Idx,
     /// <summary>Comma-separated numbers, one row per line (see <see cref="TextMatrixReader"/>).</summary>
@@ -164,6 +166,7 @@ public static class UserDataset
     {
         "npy" => DataFileFormat.Npy,
         "idx" => DataFileFormat.Idx,
+        "png-folder" or "png" => DataFileFormat.PngFolder,
         "csv" => DataFileFormat.Csv,
         "tsv" => DataFileFormat.Tsv,
         "txt" or "text" => DataFileFormat.Txt,
@@ -172,13 +175,14 @@ public static class UserDataset
     };
 
     /// <summary>The format names accepted by <see cref="ParseFormat"/>.</summary>
-    public static IReadOnlyList<string> FormatNames { get; } = ["npy", "csv", "tsv", "txt", "idx", "mat"];
+    public static IReadOnlyList<string> FormatNames { get; } = ["npy", "csv", "tsv", "txt", "png-folder", "idx", "mat"];
 
     /// <summary>The command-line name of a format.</summary>
     public static string FormatName(DataFileFormat format) => format switch
     {
         DataFileFormat.Npy => "npy",
         DataFileFormat.Idx => "idx",
+        DataFileFormat.PngFolder => "png-folder",
         DataFileFormat.Csv => "csv",
         DataFileFormat.Tsv => "tsv",
         DataFileFormat.Txt => "txt",
@@ -205,7 +209,7 @@ public static class UserDataset
     /// <exception cref="DataFormatException">The format cannot be told; the message suggests <c>--format</c>.</exception>
     public static DataFileFormat DetectFormat(string path)
     {
-        if (Directory.Exists(path)) throw new DataFormatException(path, "is a folder; data folders are not supported yet");
+        if (Directory.Exists(path)) return DataFileFormat.PngFolder;
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder.", path);
         Span<byte> head = stackalloc byte[20];
         int n;
@@ -445,6 +449,11 @@ public static class UserDataset
                 return FromText(path, format, imageSize, how);
             case DataFileFormat.Mat:
                 return FromMat(path, imageSize, how);
+            case DataFileFormat.PngFolder:
+                if (!Directory.Exists(path)) throw new DataFormatException(path, "is not a folder, so it cannot be read as png-folder");
+                var f = PngFolderReader.Read(path);
+                return new RawData(path, f.Values, f.Count, f.Width, f.Height, f.Labels, f.ClassNames?.Length ?? 0, f.ClassNames,
+                    $"{f.Count} PNG images of {f.Width}×{f.Height}" + (f.ClassNames is { } n ? $" in {n.Length} class folders" : ""));
             case DataFileFormat.Idx:
                 return FromIdx(path);
             default:

@@ -264,7 +264,19 @@ public sealed class MalformedInputTests : IDisposable
             TextMatrixReader.Read(new NpyReaderTests.ForwardOnlyStream(bytes), source);
         }, typeof(DataFormatException));
 
+    private static Reader Png() => new("image.png",
+        [
+            Imaging.PngBuilder.Grey(5, 4, [.. Enumerable.Range(0, 20).Select(i => (byte)(i * 13))]),
+            Imaging.PngBuilder.Png(Imaging.PngBuilder.Ihdr(3, 2, 4, 3), Imaging.PngBuilder.Filter([0x01, 0x20, 0x12, 0x00], 2, 1, [0, 4]),
+                plte: [1, 2, 3, 4, 5, 6, 7, 8, 9], trns: [0]),
+            Imaging.PngBuilder.Png(Imaging.PngBuilder.Ihdr(2, 2, 16, 6), Imaging.PngBuilder.Filter([.. Enumerable.Range(0, 32).Select(i => (byte)i)], 16, 8, [1, 3]), idatPieces: 2),
+        ],
+        (bytes, source) => VaeSharp.Imaging.PngReader.Decode(bytes, source), typeof(DataFormatException));
+
     // ----- the tests: each reader gets every truncation, lying numbers, and random edits -----
+
+    [Fact]
+    public void Png_reader() { var r = Png(); Truncations(r); Fuzz(r, 500, 19); }
 
     [Fact]
     public void Mat_reader() { var r = Mat(); Truncations(r); Fuzz(r, 400, 17); }
