@@ -54,10 +54,10 @@ internal static class CommonOptions
     };
 
     /// <summary>Loads a data set split, reporting downloads on stderr.</summary>
-    public static Dataset Load(string name, string split, string? dataDir)
+    public static Dataset Load(string name, string split, string? dataDir, DatasetDownloader? downloader = null)
     {
         var progress = new DownloadReporter();
-        var dataset = DatasetCatalog.Load(new DatasetRequest { Name = name, Split = split, DataDir = dataDir, Progress = progress });
+        var dataset = DatasetCatalog.Load(new DatasetRequest { Name = name, Split = split, DataDir = dataDir, Progress = progress, Downloader = downloader });
         progress.Finish();
         return dataset;
     }

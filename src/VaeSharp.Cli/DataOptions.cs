@@ -132,3 +132,29 @@ internal static class ModelData
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 }
+
+/// <summary><c>--connect-timeout</c> and <c>--read-timeout</c> (seconds) for downloads of named data sets.</summary>
+internal sealed class DownloadCliOptions
+{
+    public Option<double> ConnectTimeout { get; } = new("--connect-timeout")
+    {
+        Description = "Seconds to wait for a connection to a download mirror.",
+        DefaultValueFactory = _ => new DownloadOptions().ConnectTimeout.TotalSeconds,
+    };
+
+    public Option<double> ReadTimeout { get; } = new("--read-timeout")
+    {
+        Description = "Seconds a download may stall before it is abandoned (its bytes are kept and resumed).",
+        DefaultValueFactory = _ => new DownloadOptions().ReadTimeout.TotalSeconds,
+    };
+
+    public IEnumerable<Option> All => [ConnectTimeout, ReadTimeout];
+
+    public DatasetDownloader Build(ParseResult pr)
+    {
+        double c = pr.GetValue(ConnectTimeout), r = pr.GetValue(ReadTimeout);
+        if (!(c > 0 && c <= 3600)) throw new ArgumentException($"--connect-timeout must be between 0 and 3600 seconds (got {c.ToString(CultureInfo.InvariantCulture)}).");
+        if (!(r > 0 && r <= 3600)) throw new ArgumentException($"--read-timeout must be between 0 and 3600 seconds (got {r.ToString(CultureInfo.InvariantCulture)}).");
+        return new DatasetDownloader(options: new DownloadOptions { ConnectTimeout = TimeSpan.FromSeconds(c), ReadTimeout = TimeSpan.FromSeconds(r) });
+    }
+}

@@ -41,13 +41,14 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run folder: model, metrics and pictures.", DefaultValueFactory = _ => "runs/vae" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch." };
         var data = new DataOptions();
+        var download = new DownloadCliOptions();
 
         var cmd = new Command("train", "Train a VAE with AEVB and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
             dataset, dataDir, preset, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
             weightDecay, binarize, validation, seed, threads, output, resume,
         };
-        foreach (var o in data.All) cmd.Options.Add(o);
+        foreach (var o in data.All.Concat(download.All)) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
             T Get<T>(Option<T> o) => pr.GetValue(o)!;
@@ -69,7 +70,7 @@ internal static class TrainCommand
                 var saved = VaeSharp.IO.ModelFile.Load(outDir).State;
                 var (trainSet, testSet) = UserDataSource.TryLoad(outDir) is { } recorded
                     ? UserDataset.Load(recorded)
-                    : LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
+                    : LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null, download.Build(pr));
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
                 Console.WriteLine($"resuming {outDir} after epoch {resumed.State.Epoch} ({saved.Dataset}, {trainSet.Count} training images)");
                 return Run(resumed, epochCount, outDir, cancel);
@@ -85,7 +86,7 @@ internal static class TrainCommand
             }
             else if (data.Given(pr).Select(o => o.Name).ToList() is { Count: > 0 } useless)
                 throw new ArgumentException($"{string.Join(", ", useless)} apply only to --dataset PATH (your own data), not to the named data set {name}.");
-            var (train, test) = user is null ? LoadData(name, Get(dataDir)) : (user.Train, user.Test);
+            var (train, test) = user is null ? LoadData(name, Get(dataDir), download.Build(pr)) : (user.Train, user.Test);
             int[] hiddenWidths = kw && !Given(hidden) ? [500] : ParseHidden(Get(hidden));
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
             var dec = Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
@@ -136,8 +137,8 @@ internal static class TrainCommand
         return cmd;
     }
 
-    private static (Dataset Train, Dataset Test) LoadData(string name, string? dataDir)
-        => (CommonOptions.Load(name, "train", dataDir), CommonOptions.Load(name, "test", dataDir));
+    private static (Dataset Train, Dataset Test) LoadData(string name, string? dataDir, VaeSharp.Data.DatasetDownloader? downloader = null)
+        => (CommonOptions.Load(name, "train", dataDir, downloader), CommonOptions.Load(name, "test", dataDir, downloader));
 
     private static void Positive(int value, string option)
     {
