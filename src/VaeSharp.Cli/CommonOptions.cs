@@ -54,7 +54,10 @@ internal static class CommonOptions
     };
 
     /// <summary>Loads a data set split, reporting downloads on stderr.</summary>
-    public static Dataset Load(string name, string split, string? dataDir, DatasetDownloader? downloader = null)
+    public static Dataset Load(string name, string split, string? dataDir) => Load(name, split, dataDir, null);
+
+    /// <summary>Loads a data set split with the given downloader (timeouts), reporting downloads on stderr.</summary>
+    public static Dataset Load(string name, string split, string? dataDir, DatasetDownloader? downloader)
     {
         var progress = new DownloadReporter();
         var dataset = DatasetCatalog.Load(new DatasetRequest { Name = name, Split = split, DataDir = dataDir, Progress = progress, Downloader = downloader });

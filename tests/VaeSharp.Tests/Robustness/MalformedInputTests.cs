@@ -200,7 +200,7 @@ public sealed class MalformedInputTests : IDisposable
     private Reader ModelManifest()
     {
         string dir = Path.Combine(_dir.Path, "model");
-        var config = new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4], Latent = 2 };
+        var config = new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4], Latent = 2 };
         var model = new Vae(config);
         ModelFile.Save(dir, model, new TrainingState { Epoch = 2, Dataset = "mnist-sample" }, null);
         byte[] manifest = File.ReadAllBytes(Path.Combine(dir, ModelFile.ManifestFile));
@@ -214,7 +214,7 @@ public sealed class MalformedInputTests : IDisposable
     private Reader ModelWeights()
     {
         string dir = Path.Combine(_dir.Path, "weights");
-        var config = new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4], Latent = 2 };
+        var config = new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4], Latent = 2 };
         ModelFile.Save(dir, new Vae(config), new TrainingState { Epoch = 2 }, null);
         byte[] weights = File.ReadAllBytes(Path.Combine(dir, ModelFile.WeightsFile));
         return new Reader(ModelFile.WeightsFile, [weights], (bytes, _) =>
@@ -317,15 +317,20 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
-    public void Parameter_count_matches_the_model()
+    public void Minimum_parameter_count_bounds_every_model_kind()
     {
         foreach (var config in new[]
                  {
-                     new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4, 5], Latent = 2 },
-                     new VaeConfig { InputSize = 6, ImageWidth = 6, ImageHeight = 1, Hidden = [], Latent = 3, Decoder = DecoderKind.Gaussian },
+                     new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4, 5], Latent = 2 },
+                     new ModelConfig { InputSize = 6, ImageWidth = 6, ImageHeight = 1, Hidden = [], Latent = 3, Decoder = DecoderKind.Gaussian },
+                     new ModelConfig { Kind = ModelKind.Ae, InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [4], Latent = 2 },
                  })
-            Assert.Equal(new Vae(config).Arena.Parameters.Sum(p => (long)p.Length), ModelFile.ParameterCount(config));
-        Assert.Equal(long.MaxValue, ModelFile.ParameterCount(new VaeConfig
+            Assert.InRange(ModelFile.MinimumParameterCount(config), 1, ModelFactory.Create(config).Arena.Parameters.Sum(p => (long)p.Length));
+        // Without biases or hidden layers the bound is exact: D·J + J·D.
+        var linear = new ModelConfig { Kind = ModelKind.LinearAe, Bias = false, InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [], Latent = 2 };
+        Assert.Equal(ModelFactory.Create(linear).Arena.Parameters.Sum(p => (long)p.Length), ModelFile.MinimumParameterCount(linear));
+        Assert.Equal(24, ModelFile.MinimumParameterCount(linear));
+        Assert.Equal(long.MaxValue, ModelFile.MinimumParameterCount(new ModelConfig
             { InputSize = int.MaxValue, ImageWidth = int.MaxValue, ImageHeight = 1, Hidden = [int.MaxValue, int.MaxValue, int.MaxValue], Latent = 2 }));
     }
 
