@@ -34,7 +34,7 @@ public class TrainingStepBenchmarks
     public void Setup()
     {
         _pool = new WorkerPool(Threads);
-        _vae = new Vae(new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 });
+        _vae = new Vae(new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 });
         _vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
         _objective = new ElboObjective(_vae, Estimator.B, 1, _pool);
         _optimizer = new Optimizer(_vae.Arena, OptimizerSettings.Default(Optimizer));
@@ -80,7 +80,7 @@ public class EpochBenchmarks
     public void Setup()
     {
         _pool = new WorkerPool(Threads);
-        var vae = new Vae(new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 });
+        var vae = new Vae(new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [500], Latent = 20 });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
         var objective = new ElboObjective(vae, Estimator.B, 1, _pool);
         var optimizer = new Optimizer(vae.Arena, OptimizerSettings.Default(OptimizerKind.Adam));

@@ -16,14 +16,29 @@ internal static class TrainCommand
     {
         var dataset = CommonOptions.Dataset();
         var dataDir = CommonOptions.DataDir();
-        var preset = new Option<string?>("--preset") { Description = "kingma-welling: the paper's setup (tanh, 1 hidden layer of 500, M=100, L=1, Adagrad lr 0.02, init N(0, 0.01²), weight decay 1/N). Explicit options override it." };
+        var preset = new Option<string?>("--preset") { Description = "kingma-welling: the paper's setup (tanh, 1 hidden layer of 500, M=100, L=1, Adagrad with the step size chosen from {0.01, 0.02, 0.1} by training-set ELBO after 200 minibatches, init N(0, 0.01²), weight decay 1/N). Explicit options override it." };
         preset.AcceptOnlyFromAmong("kingma-welling");
-        var latent = new Option<int>("--latent") { Description = "Latent dimension J.", DefaultValueFactory = _ => 20 };
+        var modelKind = new Option<string>("--model") { Description = "Model kind: vae (AEVB), ae (deep autoencoder), linear-ae (W_g W_f x, ≡ PCA), sparse-ae (λ‖f(x)‖₁ with --l1), denoising-ae (with --noise).", DefaultValueFactory = _ => "vae" };
+        modelKind.AcceptOnlyFromAmong([.. ModelKinds.Names]);
+        var loss = new Option<string>("--loss") { Description = "Autoencoders' reconstruction loss: squared (½‖g(f(x)) − x‖², seed 002) or bce (Bernoulli cross-entropy on logits).", DefaultValueFactory = _ => "squared" };
+        loss.AcceptOnlyFromAmong("squared", "bce");
+        var l1 = new Option<float>("--l1") { Description = "λ of the sparse autoencoder's λ‖f(x)‖₁ per datapoint.", DefaultValueFactory = _ => 0f };
+        var noise = new Option<string>("--noise") { Description = "Denoising autoencoder's corruption, drawn anew per minibatch: gaussian:σ, mask:p or salt-pepper:p.", DefaultValueFactory = _ => "none" };
+        var method = new Option<string>("--method") { Description = "How a VAE is trained: aevb (the paper's Algorithm 1) or wake-sleep (its baseline, same encoder, decoder and optimizer).", DefaultValueFactory = _ => "aevb" };
+        method.AcceptOnlyFromAmong("aevb", "wake-sleep");
+        var noBias = new Option<bool>("--no-bias") { Description = "Linear autoencoder without biases (for centred data): output W_g W_f x exactly as in seed 002." };
+        var latent = new Option<int>("--latent") { Description = "Latent dimension J (the code width of an autoencoder).", DefaultValueFactory = _ => 20 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths, comma-separated (e.g. 500 or 200,200; 'none' for linear maps).", DefaultValueFactory = _ => "500" };
         var activation = new Option<string>("--activation") { Description = "Hidden activation.", DefaultValueFactory = _ => "tanh" };
         activation.AcceptOnlyFromAmong("tanh", "relu", "softplus");
         var decoder = new Option<string>("--decoder") { Description = "Decoder likelihood p(x|z).", DefaultValueFactory = _ => "bernoulli" };
         decoder.AcceptOnlyFromAmong("bernoulli", "gaussian");
+        var decoderVariance = new Option<string>("--decoder-variance") { Description = "Gaussian decoder: learned per-pixel variance, or fixed σ² (then −log p(x|z) is squared error / 2σ² + const).", DefaultValueFactory = _ => "learned" };
+        decoderVariance.AcceptOnlyFromAmong("learned", "fixed");
+        var decoderSigma = new Option<float>("--decoder-sigma") { Description = "Gaussian decoder with --decoder-variance fixed: σ.", DefaultValueFactory = _ => 1f };
+        var logVarMin = new Option<float?>("--logvar-min") { Description = "Gaussian decoder with learned variance: soft floor on log σ² (s = min + softplus(r − min)); default none, as in the paper." };
+        var gaussianMean = new Option<string>("--gaussian-mean") { Description = "Gaussian decoder mean link: sigmoid (pixels in [0, 1]) or identity (real-valued data).", DefaultValueFactory = _ => "sigmoid" };
+        gaussianMean.AcceptOnlyFromAmong("sigmoid", "identity");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (closed-form KL) or A (Monte Carlo).", DefaultValueFactory = _ => "B" };
         estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
         var samples = new Option<int>("--samples") { Description = "L, samples of z per datapoint.", DefaultValueFactory = _ => 1 };
@@ -32,6 +47,7 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "Optimizer.", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adagrad", "adam", "sgd");
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: adam 0.001, adagrad 0.01, sgd 0.01)." };
+        var eps = new Option<float?>("--eps") { Description = "ε added to the optimizer's denominator (default: adam 1e-8, adagrad 1e-10; the IWAE paper's Adam uses 1e-4)." };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ of ½λ‖θ‖² per datapoint; 1/N is the paper's N(0, I) prior on the parameters.", DefaultValueFactory = _ => 0f };
         var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian or already-binary data), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
@@ -39,12 +55,18 @@ internal static class TrainCommand
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Run folder: model, metrics and pictures.", DefaultValueFactory = _ => "runs/vae" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch." };
-
-        var cmd = new Command("train", "Train a VAE with AEVB and write the model, metrics.csv, elbo.svg and pictures into --out.")
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes")
         {
-            dataset, dataDir, preset, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
-            weightDecay, binarize, validation, seed, threads, output, resume,
+            Description = "Also checkpoint inside an epoch every M minutes (0: only after each epoch), so a crash loses at most that much.",
+            DefaultValueFactory = _ => 10,
+        };
+
+        var cmd = new Command("train", "Train a model (a VAE with AEVB, or an autoencoder) and write the model, metrics.csv, elbo.svg and pictures into --out.")
+        {
+            dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
+            decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
+            eps, weightDecay, binarize, validation, seed, threads, output, resume, checkpointMinutes,
         };
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
@@ -57,38 +79,68 @@ internal static class TrainCommand
             int epochCount = Get(epochs);
             Positive(epochCount, "--epochs");
             string outDir = Get(output);
+            double minutes = Get(checkpointMinutes);
+            if (!(minutes >= 0) || !double.IsFinite(minutes)) throw new UsageException($"--checkpoint-minutes must be 0 or more (got {minutes}).");
+            RunFolders.CheckWritableFolder(outDir);
+            void Configure(TrainingSession s)
+            {
+                s.CheckpointDirectory = outDir;
+                s.CheckpointInterval = TimeSpan.FromMinutes(minutes);
+            }
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
+                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, eps, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
-                    throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
-                var saved = VaeSharp.IO.ModelFile.Load(outDir).State;
+                    throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
+                var saved = TrainingSession.ResumeState(outDir);
                 var (trainSet, testSet) = LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
-                Console.WriteLine($"resuming {outDir} after epoch {resumed.State.Epoch} ({saved.Dataset}, {trainSet.Count} training images)");
-                return Run(resumed, epochCount, outDir, cancel);
+                TrainingChecks.Check(resumed.Settings, trainSet, testSet);
+                Configure(resumed);
+                Console.WriteLine($"resuming {outDir} from {resumed.Position} ({saved.Dataset}, {trainSet.Count} training images)");
+                return Run(resumed, epochCount, outDir, Program.Stop);
             }
 
+            RunFolders.RequireNoRun(outDir);
+            var kindOfModel = ModelKinds.Parse(Get(modelKind));
+            bool isAe = ModelKinds.IsAutoencoder(kindOfModel);
+            if (isAe && Given(decoder)) throw new UsageException("--decoder is the VAE's likelihood; autoencoders take --loss squared|bce.");
+            if (!isAe && Given(loss)) throw new UsageException("--loss applies to the autoencoders; the VAE's likelihood is --decoder bernoulli|gaussian.");
+            if (kw && isAe) throw new UsageException("--preset kingma-welling is the paper's VAE setup; drop it for --model " + ModelKinds.Name(kindOfModel) + ".");
             string name = Get(dataset);
             var (train, test) = LoadData(name, Get(dataDir));
-            int[] hiddenWidths = kw && !Given(hidden) ? [500] : ParseHidden(Get(hidden));
+            int[] hiddenWidths = kw && !Given(hidden) ? [500] : kindOfModel == ModelKind.LinearAe && !Given(hidden) ? [] : ParseHidden(Get(hidden));
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
-            var dec = Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
+            var dec = isAe ? (Get(loss) == "bce" ? DecoderKind.Bernoulli : DecoderKind.Gaussian)
+                : Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
+            Option[] gaussianOnly = [decoderVariance, decoderSigma, logVarMin, gaussianMean];
+            if ((isAe || dec != DecoderKind.Gaussian) && gaussianOnly.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new UsageException($"{stray.Name} applies only to a VAE with --decoder gaussian.");
+            var variance = Get(decoderVariance) == "fixed" ? DecoderVariance.Fixed : DecoderVariance.Learned;
+            float sigma = Finite(Get(decoderSigma), "--decoder-sigma", positive: true);
+            if (Given(decoderSigma) && variance != DecoderVariance.Fixed) throw new UsageException("--decoder-sigma needs --decoder-variance fixed.");
+            float? floor = pr.GetValue(logVarMin);
+            if (floor is { } f)
+            {
+                if (!float.IsFinite(f)) throw new UsageException($"--logvar-min must be a finite number (got {f.ToString(CultureInfo.InvariantCulture)}).");
+                if (variance == DecoderVariance.Fixed) throw new UsageException("--logvar-min applies only to --decoder-variance learned.");
+            }
             var kind = kw && !Given(optimizer) ? OptimizerKind.Adagrad : Enum.Parse<OptimizerKind>(Get(optimizer), ignoreCase: true);
             var opt = OptimizerSettings.Default(kind);
             float? rate = pr.GetValue(lr);
             if (rate is { } r) opt = opt with { LearningRate = Finite(r, "--lr", positive: true) };
-            else if (kw && kind == OptimizerKind.Adagrad) opt = opt with { LearningRate = 0.02f };
             float wd = Given(weightDecay) ? Finite(Get(weightDecay), "--weight-decay", positive: false) : kw ? 1f / train.Count : 0f;
             opt = opt with { WeightDecay = wd };
+            if (pr.GetValue(eps) is { } e) opt = opt with { Epsilon = Finite(e, "--eps", positive: true) };
             var bin = Get(binarize) switch
             {
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);
@@ -96,28 +148,46 @@ internal static class TrainCommand
             Positive(l, "--samples");
             Positive(Get(latent), "--latent");
             int valid = Get(validation);
-            if (valid < 0 || valid >= train.Count) throw new ArgumentException($"--validation must be between 0 and {train.Count - 1} (got {valid}).");
+            if (valid < 0 || valid >= train.Count) throw new UsageException($"--validation must be between 0 and {train.Count - 1} (got {valid}).");
 
             var settings = new SessionSettings
             {
-                Config = new VaeConfig
+                Config = new ModelConfig
                 {
-                    InputSize = train.Dimension, ImageWidth = train.Width, ImageHeight = train.Height,
+                    Kind = kindOfModel, Bias = !Get(noBias), InputSize = train.Dimension, ImageWidth = train.Width, ImageHeight = train.Height,
                     Hidden = hiddenWidths, Latent = Get(latent), Activation = act, Decoder = dec,
+                    DecoderVariance = variance, DecoderSigma = sigma, LogVarMin = floor,
+                    GaussianMean = Get(gaussianMean) == "identity" ? GaussianMean.Identity : GaussianMean.Sigmoid,
                 },
                 Dataset = name, Binarization = bin, Estimator = Get(estimator).ToUpperInvariant() == "A" ? Estimator.A : Estimator.B,
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,
                 Initialization = kw ? Initialization.Normal : Initialization.PyTorchDefault, InitScale = 0.01f,
+                L1 = Finite(Get(l1), "--l1", positive: false), Noise = Corruption.Parse(Get(noise)),
+                Method = ObjectiveFactory.ParseMethod(Get(method)),
             };
-            if (File.Exists(Path.Combine(outDir, VaeSharp.IO.ModelFile.ManifestFile)))
-                throw new ArgumentException($"{outDir} already holds a model; pass --resume to continue it or choose another --out.");
+            TrainingChecks.Check(settings, train, test);
+            if (kw && kind == OptimizerKind.Adagrad && rate is null)
+            {
+                var (chosen, trials) = TrainingSession.SelectStepSize(settings, train, test, threadCount, cancel: Program.Stop);
+                Console.WriteLine($"step size (the paper's choice by training-set ELBO after {TrainingSession.StepSizeTrialIterations} minibatches): " +
+                    string.Join(", ", trials.Select(t => $"{t.StepSize.ToString(CultureInfo.InvariantCulture)} → {t.Objective.ToString("F2", CultureInfo.InvariantCulture)}")) +
+                    $"; chose {chosen.ToString(CultureInfo.InvariantCulture)}");
+                settings = settings with { Optimizer = settings.Optimizer with { LearningRate = chosen } };
+                opt = settings.Optimizer;
+            }
             using var session = TrainingSession.Create(settings, train, test, threadCount);
+            Configure(session);
             var c = settings.Config;
-            Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} VAE " +
-                $"({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, estimator {settings.Estimator}, L={l}) " +
+            string what = isAe
+                ? $"{ModelKinds.Name(c.Kind)} ({c.Activation.ToString().ToLowerInvariant()}, {(dec == DecoderKind.Bernoulli ? "cross-entropy" : "squared error")}" +
+                  (settings.L1 > 0 ? $", λ = {settings.L1.ToString(CultureInfo.InvariantCulture)}" : "") +
+                  (settings.Noise.Kind != CorruptionKind.None ? $", noise {settings.Noise}" : "") + (c.Bias ? "" : ", no biases") + ")"
+                : $"VAE ({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, " +
+                  (settings.Method == TrainingMethod.WakeSleep ? "wake-sleep, bound by " : "") + $"estimator {settings.Estimator}, L={l})";
+            Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} {what} " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +
                 $"{kind.ToString().ToLowerInvariant()} lr {opt.LearningRate.ToString(CultureInfo.InvariantCulture)}, M={m}, {threadCount} thread(s)");
-            return Run(session, epochCount, outDir, cancel);
+            return Run(session, epochCount, outDir, Program.Stop);
         })));
         return cmd;
     }
@@ -127,13 +197,13 @@ internal static class TrainCommand
 
     private static void Positive(int value, string option)
     {
-        if (value < 1) throw new ArgumentException($"{option} must be a positive whole number (got {value}).");
+        if (value < 1) throw new UsageException($"{option} must be a positive whole number (got {value}).");
     }
 
     private static float Finite(float value, string option, bool positive)
     {
         if (!float.IsFinite(value) || (positive ? value <= 0 : value < 0))
-            throw new ArgumentException($"{option} must be {(positive ? "a positive" : "a non-negative")} number (got {value.ToString(CultureInfo.InvariantCulture)}).");
+            throw new UsageException($"{option} must be {(positive ? "a positive" : "a non-negative")} number (got {value.ToString(CultureInfo.InvariantCulture)}).");
         return value;
     }
 
@@ -144,7 +214,7 @@ internal static class TrainCommand
         var widths = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new ArgumentException($"--hidden takes positive widths separated by commas, like 500 or 200,200 (got '{text}').");
+                throw new UsageException($"--hidden takes positive widths separated by commas, like 500 or 200,200 (got '{text}').");
         return widths;
     }
 
@@ -174,28 +244,31 @@ internal static class TrainCommand
                             task.MaxValue = p.Batches;
                             task.Value = p.Batch;
                             if (p.Batch % 10 == 0 || p.Batch == p.Batches)
-                                task.Description = $"epoch {epoch}/{epochs}  ELBO {p.RunningObjective:F2}";
+                                task.Description = $"epoch {epoch}/{epochs}  {session.Terms.Objective} {p.RunningObjective:F2}";
                         }, cancel);
                     });
             }
             else summary = session.RunEpoch(null, cancel);
             session.SaveCheckpoint(outDir);
             session.SavePictures(outDir);
-            Console.WriteLine(FormatEpoch(summary, epochs));
+            Console.WriteLine(FormatEpoch(summary, epochs, session.Terms));
         }
         Console.WriteLine($"wrote {outDir}: model.safetensors, model.json, metrics.csv, elbo.svg, samples.png, reconstructions.png" +
             (session.Model.Latent == 2 ? ", manifold.png, latent-map.png" : ""));
         return 0;
     }
 
-    internal static string FormatEpoch(EpochSummary e, int epochs)
+    internal static string FormatEpoch(EpochSummary e, int epochs) => FormatEpoch(e, epochs, ObjectiveTerms.Elbo);
+
+    internal static string FormatEpoch(EpochSummary e, int epochs, ObjectiveTerms terms)
     {
+        string o = terms.Objective == "elbo" ? "ELBO" : terms.Objective, reg = terms.Regularizer == "kl" ? "KL" : terms.Regularizer;
         var ci = CultureInfo.InvariantCulture;
         double tr = e.Train.Rows, te = e.Test.Rows;
         string valid = e.Validation is { } v ? string.Format(ci, "  valid {0:F2}", v.Objective / v.Rows) : "";
         return string.Format(ci,
-            "epoch {0,3}/{1}  train ELBO {2,8:F2} (rec {3:F2}, KL {4:F2})  test ELBO {5,8:F2} (KL {6:F2}){7}  {8:F1} s  {9:N0} samples/s",
+            "epoch {0,3}/{1}  train {10} {2,8:F2} (rec {3:F2}, {11} {4:F2})  test {10} {5,8:F2} ({11} {6:F2}){7}  {8:F1} s  {9:N0} samples/s",
             e.Epoch, epochs, e.Train.Objective / tr, e.Train.Reconstruction / tr, e.Train.Kl / tr,
-            e.Test.Objective / te, e.Test.Kl / te, valid, e.Seconds, e.SamplesPerSecond);
+            e.Test.Objective / te, e.Test.Kl / te, valid, e.Seconds, e.SamplesPerSecond, o, reg);
     }
 }

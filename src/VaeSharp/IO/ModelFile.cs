@@ -33,13 +33,19 @@ public sealed record TrainingState
     public int Epoch { get; init; }
     /// <summary>Training datapoints processed so far.</summary>
     public long SamplesSeen { get; init; }
+    /// <summary>λ of the sparse autoencoder's L1 penalty on the code (0: none).</summary>
+    public float L1 { get; init; }
+    /// <summary>The denoising autoencoder's input corruption (none, gaussian:σ, mask:p, salt-pepper:p).</summary>
+    public string Noise { get; init; } = "none";
+    /// <summary>How a VAE was trained: aevb or wake-sleep.</summary>
+    public string Method { get; init; } = "aevb";
 }
 
 /// <summary>What <see cref="ModelFile.Load"/> returns.</summary>
 /// <param name="Model">The model with its parameters.</param>
 /// <param name="State">Training settings and progress.</param>
 /// <param name="OptimizerState">Optimizer arrays by name (empty if the folder has no optimizer file).</param>
-public sealed record LoadedModel(Vae Model, TrainingState State, IReadOnlyDictionary<string, float[]> OptimizerState);
+public sealed record LoadedModel(IModel Model, TrainingState State, IReadOnlyDictionary<string, float[]> OptimizerState);
 
 /// <summary>
 /// A model folder: <c>model.safetensors</c> (weights, PyTorch nn.Linear layout: weight [out × in], bias [out]),
@@ -79,6 +85,7 @@ public static class ModelFile
     private sealed record ArchitectureJson
     {
         public string Model { get; init; } = "vae";
+        public bool Bias { get; init; } = true;
         public int InputSize { get; init; }
         public int ImageWidth { get; init; }
         public int ImageHeight { get; init; }
@@ -86,13 +93,18 @@ public static class ModelFile
         public int Latent { get; init; }
         public Activation Activation { get; init; }
         public DecoderKind Decoder { get; init; }
+        // Gaussian decoder options; their defaults are the decoder that manifests without them described.
+        public DecoderVariance DecoderVariance { get; init; } = DecoderVariance.Learned;
+        public float DecoderSigma { get; init; } = 1f;
+        public float? LogVarMin { get; init; }
+        public GaussianMean GaussianMean { get; init; } = GaussianMean.Sigmoid;
     }
 
     /// <summary>
     /// Writes the three files into <paramref name="directory"/>. Each is written to a temporary name and renamed, the manifest last,
     /// and all three carry the epoch so a torn set is detected on load.
     /// </summary>
-    public static void Save(string directory, Vae model, TrainingState state, Optimizer? optimizer)
+    public static void Save(string directory, IModel model, TrainingState state, Optimizer? optimizer)
     {
         Directory.CreateDirectory(directory);
         var meta = new Dictionary<string, string> { ["format"] = Format, ["epoch"] = state.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -107,8 +119,9 @@ public static class ModelFile
         {
             Architecture = new ArchitectureJson
             {
-                InputSize = c.InputSize, ImageWidth = c.ImageWidth, ImageHeight = c.ImageHeight,
+                Model = ModelKinds.Name(c.Kind), Bias = c.Bias, InputSize = c.InputSize, ImageWidth = c.ImageWidth, ImageHeight = c.ImageHeight,
                 Hidden = c.Hidden, Latent = c.Latent, Activation = c.Activation, Decoder = c.Decoder,
+                DecoderVariance = c.DecoderVariance, DecoderSigma = c.DecoderSigma, LogVarMin = c.LogVarMin, GaussianMean = c.GaussianMean,
             },
             Training = state,
         };
@@ -116,7 +129,7 @@ public static class ModelFile
     }
 
     /// <summary>The model's tensors in PyTorch layout: weights transposed from [in × out] to [out × in].</summary>
-    public static List<NamedTensor> ToTensors(Vae model)
+    public static List<NamedTensor> ToTensors(IModel model)
     {
         var list = new List<NamedTensor>();
         foreach (var p in model.Arena.Parameters)
@@ -154,16 +167,22 @@ public static class ModelFile
         }
         if (manifest.Format != Format) throw new InvalidDataException($"{manifestPath}: format is '{manifest.Format}', expected '{Format}'.");
         if (manifest.Version > Version) throw new InvalidDataException($"{manifestPath}: version {manifest.Version} is newer than this VaeSharp reads ({Version}).");
+        ManifestChecks.RequireSection(manifestPath, manifest.Architecture, "architecture");
+        ManifestChecks.RequireSection(manifestPath, manifest.Training, "training");
+        ManifestChecks.CheckTraining(manifestPath, manifest.Training);
         var a = manifest.Architecture;
-        var config = new VaeConfig
+        ModelKind kind;
+        try { kind = ModelKinds.Parse(a.Model ?? ""); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: architecture.model: {e.Message}", e); }
+        var config = new ModelConfig
         {
-            InputSize = a.InputSize, ImageWidth = a.ImageWidth, ImageHeight = a.ImageHeight,
+            Kind = kind, Bias = a.Bias, InputSize = a.InputSize, ImageWidth = a.ImageWidth, ImageHeight = a.ImageHeight,
             Hidden = a.Hidden ?? [], Latent = a.Latent, Activation = a.Activation, Decoder = a.Decoder,
+            DecoderVariance = a.DecoderVariance, DecoderSigma = a.DecoderSigma, LogVarMin = a.LogVarMin, GaussianMean = a.GaussianMean,
         };
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: {e.Message}", e); }
+        ManifestChecks.CheckArchitecture(manifestPath, config);
 
-        var model = new Vae(config);
+        var model = ModelFactory.Create(config);
         string weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: missing.");
         var weights = SafeTensors.Read(weightsPath);

@@ -12,15 +12,18 @@ public sealed class Linear
 {
     private readonly ParameterArena _arena;
 
-    /// <summary>Reserves W and b in <paramref name="arena"/> under <c>{name}.weight</c> and <c>{name}.bias</c>.</summary>
-    public Linear(ParameterArena arena, string name, int inputs, int outputs)
+    /// <summary>
+    /// Reserves W and b in <paramref name="arena"/> under <c>{name}.weight</c> and <c>{name}.bias</c>
+    /// (no bias when <paramref name="bias"/> is false: y = x·W).
+    /// </summary>
+    public Linear(ParameterArena arena, string name, int inputs, int outputs, bool bias = true)
     {
         _arena = arena;
         Name = name;
         Inputs = inputs;
         Outputs = outputs;
         Weight = arena.Reserve(name + ".weight", inputs, outputs); // [in × out]
-        Bias = arena.Reserve(name + ".bias", 1, outputs);           // [out]
+        if (bias) Bias = arena.Reserve(name + ".bias", 1, outputs); // [out]
     }
 
     /// <summary>Layer name prefix.</summary>
@@ -35,13 +38,14 @@ public sealed class Linear
     /// <summary>W, [in × out].</summary>
     public Parameter Weight { get; }
 
-    /// <summary>b, [out].</summary>
-    public Parameter Bias { get; }
+    /// <summary>b, [out] (null when the layer has no bias).</summary>
+    public Parameter? Bias { get; }
 
     /// <summary>y[rows × out] = x[rows × in]·W + b.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, WorkerPool pool)
     {
-        Gemm.MultiplyNNBias(x, _arena.Value(Weight), _arena.Value(Bias), y, rows, Inputs, Outputs, pool);
+        if (Bias is { } b) Gemm.MultiplyNNBias(x, _arena.Value(Weight), _arena.Value(b), y, rows, Inputs, Outputs, pool);
+        else Gemm.MultiplyNN(x, _arena.Value(Weight), y, rows, Inputs, Outputs, accumulate: false, pool);
     }
 
     /// <summary>
@@ -50,8 +54,11 @@ public sealed class Linear
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int rows, WorkerPool pool, bool accumulateDx = false)
     {
         Gemm.MultiplyTN(x, dy, _arena.Gradient(Weight), Inputs, rows, Outputs, accumulate: true, pool);
-        Span<float> db = _arena.Gradient(Bias);
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * Outputs, Outputs), db);
+        if (Bias is { } b)
+        {
+            Span<float> db = _arena.Gradient(b);
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(db, dy.Slice(r * Outputs, Outputs), db);
+        }
         if (!dx.IsEmpty)
             Gemm.MultiplyNT(dy, _arena.Value(Weight), dx, rows, Outputs, Inputs, accumulateDx, pool);
     }

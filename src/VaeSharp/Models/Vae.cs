@@ -19,9 +19,10 @@ public enum Initialization
 /// p_θ(x|z) (Bernoulli or Gaussian). This class holds the parameters and the forward/backward passes of its two halves;
 /// objectives (<see cref="Objectives.ElboObjective"/>) combine them.
 /// Tensor names follow a PyTorch module with submodules <c>encoder.hidden[i]</c>, <c>encoder.mu</c>, <c>encoder.logvar</c>,
-/// <c>decoder.hidden[i]</c> and <c>decoder.logits</c> (Bernoulli) or <c>decoder.mean</c> + <c>decoder.logvar</c> (Gaussian).
+/// <c>decoder.hidden[i]</c> and <c>decoder.logits</c> (Bernoulli) or <c>decoder.mean</c> + <c>decoder.logvar</c> (Gaussian;
+/// no <c>decoder.logvar</c> when the variance is fixed).
 /// </summary>
-public sealed class Vae
+public sealed class Vae : IModel
 {
     private readonly Mlp? _encoderTrunk;
     private readonly Mlp? _decoderTrunk;
@@ -29,9 +30,10 @@ public sealed class Vae
     private float[] _out = [], _outLogVar = [];               // [decCapacity × D]
     private float[] _dTrunk = [];                             // [max(enc,dec)Capacity × H] scratch for head gradients
     private int _encCapacity, _decCapacity;
+    private readonly GaussianDecoder _gaussian;
 
     /// <summary>Builds the model and its parameter arena (all zeros until <see cref="Initialize"/>).</summary>
-    public Vae(VaeConfig config)
+    public Vae(ModelConfig config)
     {
         config.Validate();
         Config = config;
@@ -52,13 +54,14 @@ public sealed class Vae
         else
         {
             DecoderOut = new Linear(Arena, "decoder.mean", decOut, d);
-            DecoderLogVar = new Linear(Arena, "decoder.logvar", decOut, d);
+            if (config.HasDecoderLogVar) DecoderLogVar = new Linear(Arena, "decoder.logvar", decOut, d);
         }
+        _gaussian = GaussianDecoder.From(config);
         Arena.Seal();
     }
 
     /// <summary>The architecture.</summary>
-    public VaeConfig Config { get; }
+    public ModelConfig Config { get; }
 
     /// <summary>All parameters and their gradients.</summary>
     public ParameterArena Arena { get; }
@@ -69,10 +72,11 @@ public sealed class Vae
     /// <summary>Head producing log σ².</summary>
     public Linear EncoderLogVar { get; }
 
-    /// <summary>Decoder output head: Bernoulli logits, or the Gaussian mean before its sigmoid.</summary>
+    /// <summary>Decoder output head: Bernoulli logits, or the Gaussian mean before its link (sigmoid or identity).</summary>
     public Linear DecoderOut { get; }
 
-    /// <summary>Gaussian decoder's log-variance head (null for Bernoulli).</summary>
+    /// <summary>Gaussian decoder's log-variance head (null for Bernoulli and for a fixed variance); the log-variance is this
+    /// head's output through <see cref="GaussianDecoder.LogVariance"/> (the soft floor, when one is set).</summary>
     public Linear? DecoderLogVar { get; }
 
     /// <summary>Latent dimension J.</summary>
@@ -81,25 +85,14 @@ public sealed class Vae
     /// <summary>Pixels D.</summary>
     public int InputSize => Config.InputSize;
 
-    /// <summary>Draws all parameters: <see cref="Initialization.Normal"/> uses σ = <paramref name="scale"/>.</summary>
-    public void Initialize(Initialization init, Rng rng, float scale = 0.01f)
+    /// <inheritdoc />
+    public void Initialize(Initialization init, Rng rng, float scale = 0.01f) => ParameterInitializer.Initialize(Arena, init, rng, scale);
+
+    /// <inheritdoc />
+    public void EncodeMean(ReadOnlySpan<float> x, int rows, Span<float> destination, WorkerPool pool)
     {
-        var values = Arena.Values;
-        foreach (var p in Arena.Parameters)
-        {
-            Span<float> v = values.AsSpan(p.Offset, p.Length);
-            if (init == Initialization.Normal)
-                rng.FillNormal(v, 0f, scale);
-            else
-            {
-                // Weights are [in × out] and biases [1 × out]; fan_in is the weight's row count, shared by its bias.
-                int fanIn = p.Name.EndsWith(".bias", StringComparison.Ordinal)
-                    ? Arena.Parameters.First(q => q.Name == p.Name[..^5] + ".weight").Rows
-                    : p.Rows;
-                float bound = 1f / MathF.Sqrt(fanIn);
-                for (int i = 0; i < v.Length; i++) v[i] = (2f * rng.NextFloat() - 1f) * bound;
-            }
-        }
+        Encode(x, rows, pool, out Span<float> mu, out _);
+        mu.CopyTo(destination);
     }
 
     private void EnsureEncoder(int rows)
@@ -153,8 +146,9 @@ public sealed class Vae
     }
 
     /// <summary>
-    /// Decoder forward pass: z [rows × J] → output [rows × D] (Bernoulli logits, or pre-sigmoid Gaussian means)
-    /// and, for the Gaussian decoder, log-variances [rows × D]. Owned by the model until the next call.
+    /// Decoder forward pass: z [rows × J] → output [rows × D] (Bernoulli logits, or Gaussian mean-head outputs before the link)
+    /// and, for the Gaussian decoder with learned variance, log-variance-head outputs [rows × D] (before any floor; empty
+    /// otherwise). Owned by the model until the next call.
     /// </summary>
     public void Decode(ReadOnlySpan<float> z, int rows, WorkerPool pool, out Span<float> output, out Span<float> logVar)
     {
@@ -184,11 +178,13 @@ public sealed class Vae
     }
 
     /// <summary>
-    /// Decodes z [rows × J] into expected pixel values [rows × D] in [0, 1] (σ of the logits or of the Gaussian mean), for pictures.
+    /// Decodes z [rows × J] into expected pixel values [rows × D]: σ of the logits, or the Gaussian mean through its link
+    /// (in [0, 1] but for the identity link), for pictures.
     /// </summary>
     public void DecodeMean(ReadOnlySpan<float> z, int rows, Span<float> destination, WorkerPool pool)
     {
         Decode(z, rows, pool, out Span<float> output, out _);
-        for (int i = 0; i < rows * InputSize; i++) destination[i] = GaussianPixels.Mean(output[i]);
+        bool identity = Config.Decoder == DecoderKind.Gaussian && _gaussian.IdentityMean;
+        for (int i = 0; i < rows * InputSize; i++) destination[i] = identity ? output[i] : GaussianPixels.Mean(output[i]);
     }
 }

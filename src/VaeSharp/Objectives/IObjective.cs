@@ -18,6 +18,19 @@ public readonly record struct BatchTerms(double Objective, double Reconstruction
         => new(a.Objective + b.Objective, a.Reconstruction + b.Reconstruction, a.Kl + b.Kl, a.Rows + b.Rows);
 }
 
+/// <summary>Names of an objective's three terms, for metrics.csv columns and the console.</summary>
+/// <param name="Objective">The objective (higher is better), e.g. <c>elbo</c>.</param>
+/// <param name="Reconstruction">The reconstruction term, e.g. <c>recon</c>.</param>
+/// <param name="Regularizer">The term subtracted from it, e.g. <c>kl</c>.</param>
+public readonly record struct ObjectiveTerms(string Objective, string Reconstruction, string Regularizer)
+{
+    /// <summary>The VAE's: ELBO = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)).</summary>
+    public static ObjectiveTerms Elbo => new("elbo", "recon", "kl");
+
+    /// <summary>The autoencoders': objective = −(reconstruction error + λ‖f(x)‖₁), recon = −(reconstruction error).</summary>
+    public static ObjectiveTerms Autoencoder => new("objective", "recon", "l1");
+}
+
 /// <summary>
 /// A training objective over one parameter arena. The trainer minimises the loss −(1/M) Σᵢ objective(xᵢ) over minibatches of M rows:
 /// <see cref="Evaluate"/> with gradients accumulates ∂loss/∂θ into the arena's gradient array.
@@ -29,6 +42,9 @@ public interface IObjective
 
     /// <summary>Values per datapoint (D).</summary>
     int InputSize { get; }
+
+    /// <summary>How the terms of <see cref="BatchTerms"/> are named (the ELBO's by default).</summary>
+    ObjectiveTerms Terms => ObjectiveTerms.Elbo;
 
     /// <summary>
     /// Evaluates the objective on x [rows × D], drawing any noise from <paramref name="rng"/>; when

@@ -10,11 +10,11 @@ using VaeSharp.Objectives;
 
 namespace VaeSharp.Training;
 
-/// <summary>Everything that defines a VAE training run.</summary>
+/// <summary>Everything that defines a training run, for any model kind (<see cref="ModelConfig.Kind"/>).</summary>
 public sealed record SessionSettings
 {
     /// <summary>Architecture.</summary>
-    public required VaeConfig Config { get; init; }
+    public required ModelConfig Config { get; init; }
     /// <summary>Dataset name, recorded in the model file.</summary>
     public string Dataset { get; init; } = DatasetCatalog.DefaultName;
     /// <summary>Binarization of the data.</summary>
@@ -35,6 +35,12 @@ public sealed record SessionSettings
     public float InitScale { get; init; } = 0.01f;
     /// <summary>Training datapoints held out for validation (0: none).</summary>
     public int Validation { get; init; }
+    /// <summary>λ of the sparse autoencoder's L1 penalty on the code.</summary>
+    public float L1 { get; init; }
+    /// <summary>The denoising autoencoder's input corruption.</summary>
+    public Corruption Noise { get; init; } = Corruption.None;
+    /// <summary>How a VAE's parameters are learned: AEVB, or the wake-sleep baseline.</summary>
+    public TrainingMethod Method { get; init; } = TrainingMethod.Aevb;
 }
 
 /// <summary>One epoch's figures, per datapoint in <see cref="Train"/> etc. as sums (divide by Rows).</summary>
@@ -51,16 +57,21 @@ public readonly record struct EpochSummary(int Epoch, long SamplesSeen, BatchTer
 }
 
 /// <summary>
-/// A VAE training run over a training and a test set: builds or resumes the model, runs epochs and writes the run folder
-/// (checkpoint, metrics.csv, elbo.svg and pictures). The CLI drives it; it writes nothing to the console.
+/// A training run of any model kind over a training and a test set: builds or resumes the model, builds its objective
+/// (<see cref="ObjectiveFactory"/>), runs epochs and writes the run folder (checkpoint, metrics.csv, elbo.svg and
+/// pictures). The CLI drives it; it writes nothing to the console.
 /// </summary>
-public sealed class TrainingSession : IDisposable
+public sealed partial class TrainingSession : IDisposable
 {
-    /// <summary>Columns of metrics.csv.</summary>
-    public const string MetricsHeader = "epoch,samples_seen,train_elbo,train_recon,train_kl,test_elbo,test_recon,test_kl,epoch_seconds,samples_per_second,valid_elbo";
+    /// <summary>Columns of metrics.csv for a VAE; other kinds name the three terms after their objective (<see cref="ObjectiveTerms"/>).</summary>
+    public static string MetricsHeaderFor(ObjectiveTerms t) =>
+        $"epoch,samples_seen,train_{t.Objective},train_{t.Reconstruction},train_{t.Regularizer},test_{t.Objective},test_{t.Reconstruction},test_{t.Regularizer},epoch_seconds,samples_per_second,valid_{t.Objective}";
+
+    /// <summary>Columns of metrics.csv for a VAE.</summary>
+    public static string MetricsHeader => MetricsHeaderFor(ObjectiveTerms.Elbo);
 
     // Random streams of a session, all derived from its seed (the trainer derives its own per epoch).
-    private const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
+    internal const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
         ImportanceStream = 7;
 
     private readonly WorkerPool _pool;
@@ -71,7 +82,7 @@ public sealed class TrainingSession : IDisposable
     private readonly Dataset _testSet;
     private readonly List<EpochSummary> _history = [];
 
-    private TrainingSession(Vae model, SessionSettings settings, TrainingState state, Dataset train, Dataset test, int threads,
+    private TrainingSession(IModel model, SessionSettings settings, TrainingState state, Dataset train, Dataset test, int threads,
         IReadOnlyDictionary<string, float[]>? optimizerState)
     {
         Model = model;
@@ -80,14 +91,15 @@ public sealed class TrainingSession : IDisposable
         _pool = new WorkerPool(threads);
         _optimizer = new Optimizer(model.Arena, settings.Optimizer);
         if (optimizerState is not null && optimizerState.Count > 0) _optimizer.Restore(state.OptimizerSteps, optimizerState);
-        var objective = new ElboObjective(model, settings.Estimator, settings.Samples, _pool);
+        ObjectiveFactory.Validate(settings);
+        var objective = ObjectiveFactory.Create(model, settings, _pool);
+        Terms = objective.Terms;
         _trainer = new Trainer(objective, _optimizer, new TrainerOptions
         {
             BatchSize = settings.BatchSize, Seed = settings.Seed, DynamicBinarization = settings.Binarization == Binarization.Dynamic,
         }, _pool);
 
-        if (train.Dimension != model.InputSize || test.Dimension != model.InputSize)
-            throw new ArgumentException($"The data has {train.Dimension} values per image; the model expects {model.InputSize}.");
+        CheckShapes(model, train, test);
         Dataset validation = null!;
         if (settings.Validation > 0) (train, validation) = train.SplitValidation(settings.Validation, settings.Seed);
         _testSet = test;
@@ -103,7 +115,10 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>The model.</summary>
-    public Vae Model { get; }
+    public IModel Model { get; }
+
+    /// <summary>Names of the objective's terms (metrics.csv columns).</summary>
+    public ObjectiveTerms Terms { get; }
 
     /// <summary>The settings.</summary>
     public SessionSettings Settings { get; }
@@ -120,7 +135,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Starts a new run with freshly initialized parameters.</summary>
     public static TrainingSession Create(SessionSettings settings, Dataset train, Dataset test, int threads)
     {
-        var model = new Vae(settings.Config);
+        var model = ModelFactory.Create(settings.Config);
         model.Initialize(settings.Initialization, Rng.ForStream(settings.Seed, InitStream), settings.InitScale);
         var state = ToState(settings, epoch: 0, samplesSeen: 0, steps: 0);
         return new TrainingSession(model, settings, state, train, test, threads, null);
@@ -129,13 +144,15 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Continues the run saved in <paramref name="directory"/> after its last finished epoch.</summary>
     public static TrainingSession Resume(string directory, Dataset train, Dataset test, int threads)
     {
-        var loaded = ModelFile.Load(directory);
+        var (folder, position) = ResumeSource(directory);
+        var loaded = ModelFile.Load(folder);
         var s = loaded.State;
         var settings = SettingsOf(loaded);
         if (loaded.OptimizerState.Count == 0 && s.OptimizerSteps > 0)
-            throw new InvalidDataException($"{Path.Combine(directory, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
+            throw new InvalidDataException($"{Path.Combine(folder, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
         var session = new TrainingSession(loaded.Model, settings, s, train, test, threads, loaded.OptimizerState);
-        session.ReadHistory(Path.Combine(directory, "metrics.csv"));
+        session.ReadHistory(Path.Combine(folder, "metrics.csv"));
+        session._resumeAt = position;
         return session;
     }
 
@@ -148,6 +165,8 @@ public sealed class TrainingSession : IDisposable
         Estimator = Enum.Parse<Estimator>(loaded.State.Estimator, ignoreCase: true),
         Samples = loaded.State.Samples, BatchSize = loaded.State.BatchSize, Seed = loaded.State.Seed,
         Optimizer = loaded.State.Optimizer, Validation = loaded.State.Validation,
+        L1 = loaded.State.L1, Noise = Corruption.Parse(loaded.State.Noise ?? "none", "model.json training.noise"),
+        Method = ObjectiveFactory.ParseMethod(loaded.State.Method ?? "aevb", "model.json training.method"),
     };
 
     private static TrainingState ToState(SessionSettings s, int epoch, long samplesSeen, long steps) => new()
@@ -158,20 +177,67 @@ public sealed class TrainingSession : IDisposable
         Samples = s.Samples, BatchSize = s.BatchSize, Seed = s.Seed, Validation = s.Validation,
         Initialization = s.Initialization == Initialization.Normal ? $"normal:{s.InitScale.ToString(CultureInfo.InvariantCulture)}" : "pytorch-default",
         Optimizer = s.Optimizer, OptimizerSteps = steps, Epoch = epoch, SamplesSeen = samplesSeen,
+        L1 = s.L1, Noise = s.Noise.ToString(), Method = ObjectiveFactory.MethodName(s.Method),
     };
 
-    /// <summary>Runs the next epoch and evaluates the test (and validation) split.</summary>
-    public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs the next epoch and, when <paramref name="evaluate"/> is true, evaluates the test (and validation) split; otherwise
+    /// the summary's test terms are empty (<see cref="BatchTerms.Rows"/> = 0) and metrics.csv leaves them blank.
+    /// </summary>
+    public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default, bool evaluate = true)
     {
         int epoch = State.Epoch + 1;
-        var result = _trainer.RunEpoch(_train, epoch, progress, cancel);
-        var test = _trainer.Evaluate(_test);
-        BatchTerms? valid = _valid is { } v ? _trainer.Evaluate(v) : null;
+        var result = _trainer.RunEpoch(_train, epoch, NextEpochRun(progress, cancel));
+        var test = evaluate ? _trainer.Evaluate(_test) : default;
+        BatchTerms? valid = evaluate && _valid is { } v ? _trainer.Evaluate(v) : null;
         State = State with { Epoch = epoch, SamplesSeen = State.SamplesSeen + result.Train.Rows, OptimizerSteps = _optimizer.Steps };
         var summary = new EpochSummary(epoch, State.SamplesSeen, result.Train, test, valid, result.Seconds);
         _history.Add(summary);
         return summary;
     }
+
+    /// <summary>Adagrad's global step sizes the paper chose from (Kingma &amp; Welling 2014, §5).</summary>
+    public static IReadOnlyList<float> PaperStepSizes { get; } = [0.01f, 0.02f, 0.1f];
+
+    /// <summary>Minibatches each step size is tried for by <see cref="SelectStepSize"/> (the paper: "the first few iterations").</summary>
+    public const int StepSizeTrialIterations = 200;
+
+    /// <summary>
+    /// The paper's choice of step size "based on performance on the training set in the first few iterations": for each
+    /// candidate, a fresh model (the same initialization) trains <paramref name="iterations"/> minibatches on the first
+    /// min(N, iterations·M) training rows, cycling over them if fewer, and is then scored by its objective on those rows
+    /// (evaluation streams). Returns the best candidate and every trial's score.
+    /// </summary>
+    public static (float Chosen, IReadOnlyList<(float StepSize, double Objective)> Trials) SelectStepSize(SessionSettings settings,
+        Dataset train, Dataset test, int threads, IReadOnlyList<float>? candidates = null, int iterations = StepSizeTrialIterations,
+        CancellationToken cancel = default)
+    {
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "At least one iteration per candidate.");
+        var trials = new List<(float, double)>();
+        foreach (float lr in candidates ?? PaperStepSizes)
+        {
+            using var session = Create(settings with { Optimizer = settings.Optimizer with { LearningRate = lr } }, train, test, threads);
+            int m = settings.BatchSize;
+            int rows = (int)Math.Min(session._train.Count, (long)iterations * m);
+            var subset = new DataMatrix(session._train.Features[..(rows * session._train.Dimension)], rows, session._train.Dimension);
+            int batchesPerEpoch = (rows + m - 1) / m;
+            for (int epoch = 1, done = 0; done < iterations; epoch++, done += batchesPerEpoch)
+                session._trainer.RunEpoch(subset, epoch, null, cancel);
+            var score = session._trainer.Evaluate(subset);
+            double objective = score.Objective / score.Rows;
+            trials.Add((lr, double.IsFinite(objective) ? objective : double.NegativeInfinity));
+        }
+        return (trials.MaxBy(t => t.Item2).Item1, trials);
+    }
+
+    /// <summary>
+    /// The objective on the whole training split with the evaluation streams (fixed ε and binarization draw), as the test
+    /// split is evaluated: the paper's "train" curve of Figure 2.
+    /// </summary>
+    public BatchTerms EvaluateTrainingSet() => _trainer.Evaluate(_train);
+
+    /// <summary>The objective on the test split, as <see cref="RunEpoch"/> evaluates it.</summary>
+    public BatchTerms EvaluateTestSet() => _trainer.Evaluate(_test);
 
     /// <summary>
     /// Evaluates a saved model on <paramref name="data"/> the way training evaluates its test split: the same estimator and L,
@@ -182,16 +248,18 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// As <see cref="Evaluate(LoadedModel, Dataset, int)"/>; with <paramref name="importanceSamples"/> K &gt; 0 also estimates
-    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats).
+    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats),
+    /// reporting (images done, images) to <paramref name="importanceProgress"/> as it goes.
     /// </summary>
-    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood)
+    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood,
+        Action<int, int>? importanceProgress = null)
     {
         var s = SettingsOf(loaded);
         if (data.Dimension != loaded.Model.InputSize)
             throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
         if (s.Binarization == Binarization.Static) data = Binarizer.Static(data, Rng.ForStream(s.Seed, StaticTestStream).NextUInt64());
         using var pool = new WorkerPool(threads);
-        var objective = new ElboObjective(loaded.Model, s.Estimator, s.Samples, pool);
+        var objective = ObjectiveFactory.Create(loaded.Model, s, pool);
         var trainer = new Trainer(objective, new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
         {
             BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = s.Binarization == Binarization.Dynamic,
@@ -200,20 +268,38 @@ public sealed class TrainingSession : IDisposable
         logLikelihood = double.NaN;
         if (importanceSamples > 0)
         {
+            if (loaded.Model is not Vae vae)
+                throw new ArgumentException($"Importance sampling estimates log p(x) of a latent-variable model; a {ModelKinds.Name(loaded.Model.Config.Kind)} has no likelihood.");
             float[] inputs = trainer.EvaluationInputs(matrix);
             var ll = new double[data.Count];
-            new ImportanceSampling(loaded.Model, pool).LogLikelihood(inputs, data.Count, importanceSamples,
+            new ImportanceSampling(vae, pool) { Progress = importanceProgress }.LogLikelihood(inputs, data.Count, importanceSamples,
                 Rng.ForStream(s.Seed, ImportanceStream), ll);
             logLikelihood = ll.Sum() / data.Count;
         }
         return trainer.Evaluate(matrix);
     }
 
+    /// <summary>
+    /// The inputs <see cref="Evaluate(LoadedModel, Dataset, int)"/> scores for <paramref name="data"/> (the same static or
+    /// dynamic binarization draw), for other estimators of log p(x) to see the same data.
+    /// </summary>
+    public static float[] EvaluationInputs(LoadedModel loaded, Dataset data)
+    {
+        var s = SettingsOf(loaded);
+        if (data.Dimension != loaded.Model.InputSize)
+            throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
+        if (s.Binarization == Binarization.Static) return Binarizer.Static(data, Rng.ForStream(s.Seed, StaticTestStream).NextUInt64()).Features;
+        var trainer = new Trainer(ObjectiveFactory.Create(loaded.Model, s, WorkerPool.Single), new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
+        {
+            BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = s.Binarization == Binarization.Dynamic,
+        });
+        return trainer.EvaluationInputs(new DataMatrix(data.Features, data.Count, data.Dimension));
+    }
+
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
     {
-        ModelFile.Save(directory, Model, State, _optimizer);
-        AtomicFile.WriteText(Path.Combine(directory, "metrics.csv"), MetricsCsv());
+        SaveEpochCheckpoint(directory);
         ElboChart().Save(Path.Combine(directory, "elbo.svg"));
     }
 
@@ -237,13 +323,14 @@ public sealed class TrainingSession : IDisposable
     /// <summary>metrics.csv: one row per epoch, figures in nats per datapoint.</summary>
     public string MetricsCsv()
     {
-        var sb = new StringBuilder(MetricsHeader).Append('\n');
+        var sb = new StringBuilder(MetricsHeaderFor(Terms)).Append('\n');
         foreach (var e in _history)
         {
             double tr = e.Train.Rows, te = e.Test.Rows;
+            string T(double v) => te > 0 ? F(v / te) : "";
             sb.Append(e.Epoch).Append(',').Append(e.SamplesSeen).Append(',')
               .Append(F(e.Train.Objective / tr)).Append(',').Append(F(e.Train.Reconstruction / tr)).Append(',').Append(F(e.Train.Kl / tr)).Append(',')
-              .Append(F(e.Test.Objective / te)).Append(',').Append(F(e.Test.Reconstruction / te)).Append(',').Append(F(e.Test.Kl / te)).Append(',')
+              .Append(T(e.Test.Objective)).Append(',').Append(T(e.Test.Reconstruction)).Append(',').Append(T(e.Test.Kl)).Append(',')
               .Append(F(e.Seconds)).Append(',').Append(F(e.SamplesPerSecond)).Append(',')
               .Append(e.Validation is { } v ? F(v.Objective / v.Rows) : "").Append('\n');
         }
@@ -258,14 +345,15 @@ public sealed class TrainingSession : IDisposable
         {
             var f = lines[i].Split(',');
             if (f.Length < 10) continue;
-            int epoch = int.Parse(f[0], CultureInfo.InvariantCulture);
+            if (!MetricsRowIsValid(f, out int epoch))
+                throw new InvalidDataException($"{path}: line {i + 1} is not a row of numbers under {MetricsHeaderFor(Terms)}.");
             if (epoch > State.Epoch) break;
             double D(int k) => double.Parse(f[k], CultureInfo.InvariantCulture);
             // Sums are rebuilt from the stored per-datapoint figures: train rows from throughput × time, test rows = 1.
             double seconds = D(8);
             int rows = Math.Max(1, (int)Math.Round(D(9) * seconds));
             var train = new BatchTerms(D(2) * rows, D(3) * rows, D(4) * rows, rows);
-            var test = new BatchTerms(D(5), D(6), D(7), 1);
+            var test = f[5].Length == 0 ? default : new BatchTerms(D(5), D(6), D(7), 1);
             BatchTerms? valid = f.Length > 10 && f[10].Length > 0 ? new BatchTerms(D(10), double.NaN, double.NaN, 1) : null;
             _history.Add(new EpochSummary(epoch, long.Parse(f[1], CultureInfo.InvariantCulture), train, test, valid, seconds));
         }
@@ -276,11 +364,13 @@ public sealed class TrainingSession : IDisposable
     {
         var chart = new SvgChart
         {
-            Title = $"ELBO, {Settings.Dataset}, J = {Model.Latent}", XLabel = "training samples evaluated",
-            YLabel = "ELBO (nats per datapoint)", LogX = true,
+            Title = Terms == ObjectiveTerms.Elbo ? $"ELBO, {Settings.Dataset}, J = {Model.Latent}"
+                : $"{ModelKinds.Name(Model.Config.Kind)} objective, {Settings.Dataset}, J = {Model.Latent}",
+            XLabel = "training samples evaluated",
+            YLabel = Terms == ObjectiveTerms.Elbo ? "ELBO (nats per datapoint)" : "−(reconstruction error + penalty) per datapoint", LogX = true,
         };
         chart.AddSeries("train", _history.Select(e => ((double)e.SamplesSeen, e.Train.Objective / e.Train.Rows)));
-        chart.AddSeries("test", _history.Select(e => ((double)e.SamplesSeen, e.Test.Objective / e.Test.Rows)));
+        chart.AddSeries("test", _history.Where(e => e.Test.Rows > 0).Select(e => ((double)e.SamplesSeen, e.Test.Objective / e.Test.Rows)));
         if (_history.Any(e => e.Validation is not null))
             chart.AddSeries("validation", _history.Where(e => e.Validation is not null)
                 .Select(e => ((double)e.SamplesSeen, e.Validation!.Value.Objective / e.Validation.Value.Rows)));

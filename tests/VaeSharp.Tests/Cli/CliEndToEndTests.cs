@@ -3,7 +3,8 @@ using VaeSharp.Imaging;
 
 namespace VaeSharp.Tests.Cli;
 
-/// <summary>The <c>vae</c> command end to end, in-process. One class, so its console redirections never overlap.</summary>
+/// <summary>The <c>vae</c> command end to end, in-process. In the console collection, so console redirections never overlap.</summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class CliEndToEndTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "vaesharp-cli-" + Guid.NewGuid().ToString("N"));
@@ -13,7 +14,7 @@ public sealed class CliEndToEndTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Vae(params string[] args)
+    internal static (int Code, string Out, string Err) Vae(params string[] args)
     {
         var oldOut = Console.Out;
         var oldErr = Console.Error;
@@ -52,6 +53,12 @@ public sealed class CliEndToEndTests : IDisposable
         double evalElbo = double.Parse(elboLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(elbo, evalElbo, 3);
 
+        // The appendix-D estimator beside importance sampling: both lines, on the same 10 images.
+        var ml = Vae("eval", "--model", run, "--limit", "10", "--marginal-likelihood", "hmc", "--hmc-samples", "20", "--importance-samples", "200");
+        Assert.True(ml.Code == 0, ml.Err);
+        Assert.Contains("importance sampling, K = 200", ml.Out);
+        Assert.Contains("HMC estimator, appendix D: L = 20", ml.Out);
+
         foreach (var cmd in new[] { "sample", "reconstruct", "manifold", "latent-map" })
         {
             string png = Path.Combine(_dir, cmd + ".png");
@@ -74,18 +81,73 @@ public sealed class CliEndToEndTests : IDisposable
 
         // Settings are the saved run's: changing one on resume is refused, naming the option.
         var clash = Vae("train", "--resume", "--epochs", "3", "--out", resumed, "--lr", "0.1");
-        Assert.Equal(1, clash.Code);
+        Assert.Equal(2, clash.Code);
         Assert.Contains("--lr", clash.Err);
+    }
+
+    [Theory]
+    [InlineData("ae", "--hidden", "32")]
+    [InlineData("linear-ae", "--no-bias")]
+    [InlineData("sparse-ae", "--l1", "0.01", "--hidden", "32")]
+    [InlineData("denoising-ae", "--noise", "mask:0.25", "--hidden", "32", "--loss", "bce")]
+    public void EveryAutoencoderKindTrainsEvaluatesAndResumesOnTheSameEngine(string kind, params string[] extra)
+    {
+        string straight = Path.Combine(_dir, kind + "-straight"), resumed = Path.Combine(_dir, kind + "-resumed");
+        string[] common = ["train", "--model", kind, "--latent", "2", "--threads", "2", "--seed", "3", .. extra];
+        var a = Vae([.. common, "--epochs", "2", "--out", straight]);
+        Assert.True(a.Code == 0, a.Err);
+        Assert.Contains($"{kind} (", a.Out);
+        var metrics = File.ReadAllLines(Path.Combine(straight, "metrics.csv"));
+        Assert.StartsWith("epoch,samples_seen,train_objective,train_recon,train_l1", metrics[0]);
+        double first = double.Parse(metrics[1].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture);
+        double second = double.Parse(metrics[2].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(second > first, $"test objective did not improve: {first} then {second}");
+        foreach (var f in new[] { "samples.png", "reconstructions.png", "manifold.png", "latent-map.png", "elbo.svg" })
+            Assert.True(File.Exists(Path.Combine(straight, f)), $"{f} missing");
+
+        Assert.Equal(0, Vae([.. common, "--epochs", "1", "--out", resumed]).Code);
+        var r = Vae("train", "--resume", "--epochs", "2", "--out", resumed);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model.safetensors")));
+
+        var ev = Vae("eval", "--model", straight);
+        Assert.True(ev.Code == 0, ev.Err);
+        Assert.Contains("reconstruction error", ev.Out);
+        var imp = Vae("eval", "--model", straight, "--importance-samples", "10");
+        Assert.Equal(1, imp.Code);
+        Assert.Contains("no likelihood", imp.Err);
+    }
+
+    [Theory]
+    [InlineData("train", "--model", "sparse-ae")]
+    [InlineData("train", "--model", "denoising-ae")]
+    [InlineData("train", "--model", "ae", "--l1", "0.1")]
+    [InlineData("train", "--model", "vae", "--noise", "mask:0.1")]
+    [InlineData("train", "--model", "ae", "--decoder", "gaussian")]
+    [InlineData("train", "--model", "linear-ae", "--hidden", "20")]
+    [InlineData("train", "--model", "ae", "--no-bias")]
+    [InlineData("train", "--model", "denoising-ae", "--noise", "mask:2")]
+    public void ModelKindOptionsThatDoNotFitAreRefusedInOneLine(params string[] args)
+    {
+        var (code, _, err) = Vae(args);
+        Assert.Equal(1, code);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("vae: ", err);
     }
 
     [Theory]
     [InlineData(2, "train", "--latent", "x")]
     [InlineData(2, "train", "--bogus")]
     [InlineData(2, "train", "--optimizer", "rmsprop")]
-    [InlineData(1, "train", "--epochs", "0")]
-    [InlineData(1, "train", "--hidden", "500,abc")]
-    [InlineData(1, "train", "--lr", "-1")]
+    [InlineData(2, "train", "--epochs", "0")]
+    [InlineData(2, "train", "--hidden", "500,abc")]
+    [InlineData(2, "train", "--lr", "-1")]
     [InlineData(1, "eval", "--model", "/nonexistent/model")]
+    [InlineData(2, "eval", "--model", "/nonexistent/model", "--marginal-likelihood", "kde")]
+    [InlineData(1, "train", "--decoder-variance", "fixed")]
+    [InlineData(1, "train", "--decoder", "gaussian", "--logvar-min", "-3", "--decoder-variance", "fixed")]
+    [InlineData(1, "train", "--decoder", "gaussian", "--decoder-sigma", "0")]
+    [InlineData(1, "train", "--eps", "-1")]
     public void BadArgumentsGiveOneClearLineAndANonZeroExit(int expected, params string[] args)
     {
         var (code, _, err) = Vae(args);

@@ -12,7 +12,7 @@ public class ImportanceSamplingTests
     /// <summary>A 1-D latent space, so log p(x) = log ∫ p(x|z) φ(z) dz can be computed by quadrature.</summary>
     private static Vae OneDimensional(DecoderKind decoder)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 1, Activation = Activation.Tanh, Decoder = decoder });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 1, Activation = Activation.Tanh, Decoder = decoder });
         vae.Initialize(Initialization.Normal, new Rng(21), scale: 0.8f);
         return vae;
     }
@@ -28,7 +28,7 @@ public class ImportanceSamplingTests
         for (int i = 0; i < n; i++) z[i] = (float)(lo + i * h);
         vae.Decode(z, n, WorkerPool.Single, out Span<float> output, out Span<float> logVar);
         var rows = new double[n];
-        DecoderLikelihood.RowLogLikelihoods(vae.Config.Decoder, x, 1, output, logVar, n, false, 0f, rows, WorkerPool.Single);
+        DecoderLikelihood.RowLogLikelihoods(vae.Config, x, 1, output, logVar, n, false, 0f, rows, WorkerPool.Single);
         double max = double.NegativeInfinity;
         var terms = new double[n];
         for (int i = 0; i < n; i++)
@@ -54,8 +54,8 @@ public class ImportanceSamplingTests
         var arena = vae.Arena;
         arena.Value(vae.EncoderMu.Weight).Clear();
         arena.Value(vae.EncoderLogVar.Weight).Clear();
-        arena.Value(vae.EncoderMu.Bias)[0] = (float)mean;
-        arena.Value(vae.EncoderLogVar.Bias)[0] = (float)Math.Log(variance);
+        arena.Value(vae.EncoderMu.Bias!.Value)[0] = (float)mean;
+        arena.Value(vae.EncoderLogVar.Bias!.Value)[0] = (float)Math.Log(variance);
     }
 
     [Theory]

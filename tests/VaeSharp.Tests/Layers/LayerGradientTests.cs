@@ -72,7 +72,7 @@ public class LayerGradientTests
         layer.Backward(x, dy, default, 2, WorkerPool.Single);
         for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], arena.Gradients[i], 5);
         // db = column sums of dy
-        Assert.Equal(1.5f, arena.Gradient(layer.Bias)[0] / 2, 5);
-        Assert.Equal(1f, arena.Gradient(layer.Bias)[1] / 2, 5);
+        Assert.Equal(1.5f, arena.Gradient(layer.Bias!.Value)[0] / 2, 5);
+        Assert.Equal(1f, arena.Gradient(layer.Bias!.Value)[1] / 2, 5);
     }
 }

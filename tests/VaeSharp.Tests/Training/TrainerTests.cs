@@ -30,7 +30,7 @@ public class TrainerTests
     private static (double first, double last, float[] weights) Train(int threads, OptimizerKind kind, Estimator estimator, int epochs = 15)
     {
         using var pool = new WorkerPool(threads);
-        var vae = new Vae(new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [32], Latent = 2, Activation = Activation.Tanh });
+        var vae = new Vae(new ModelConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [32], Latent = 2, Activation = Activation.Tanh });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
         var objective = new ElboObjective(vae, estimator, 1, pool);
         var settings = OptimizerSettings.Default(kind) with { LearningRate = kind == OptimizerKind.Adam ? 0.01f : 0.1f };
@@ -74,7 +74,7 @@ public class TrainerTests
     [Fact]
     public void ANonFiniteObjectiveStopsTrainingWithAClearError()
     {
-        var vae = new Vae(new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
+        var vae = new Vae(new ModelConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
         var trainer = new Trainer(new ElboObjective(vae), new Optimizer(vae.Arena, OptimizerSettings.Default(OptimizerKind.Adam)),
             new TrainerOptions { BatchSize = 20 });
@@ -89,7 +89,7 @@ public class TrainerTests
     [Fact]
     public void DifferentSeedsDiffer()
     {
-        var vae = new Vae(new VaeConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
+        var vae = new Vae(new ModelConfig { InputSize = 16, ImageWidth = 4, ImageHeight = 4, Hidden = [8], Latent = 2 });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
         var w1 = (float[])vae.Arena.Values.Clone();
         vae.Initialize(Initialization.PyTorchDefault, new Rng(2));
