@@ -286,7 +286,7 @@ public sealed class TrainingSession : IDisposable
         if (data.Dimension != loaded.Model.InputSize)
             throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
         if (s.Binarization == Binarization.Static) return Binarizer.Static(data, Rng.ForStream(s.Seed, StaticTestStream).NextUInt64()).Features;
-        var trainer = new Trainer(new ElboObjective(loaded.Model), new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
+        var trainer = new Trainer(ObjectiveFactory.Create(loaded.Model, s, WorkerPool.Single), new Optimizer(loaded.Model.Arena, s.Optimizer), new TrainerOptions
         {
             BatchSize = s.BatchSize, Seed = s.Seed, DynamicBinarization = s.Binarization == Binarization.Dynamic,
         });

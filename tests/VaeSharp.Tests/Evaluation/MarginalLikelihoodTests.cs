@@ -164,7 +164,7 @@ public class MarginalLikelihoodTests(Xunit.Abstractions.ITestOutputHelper output
     [InlineData(DecoderKind.Gaussian)]
     public void VaeAdapterGradientMatchesFiniteDifferencesAndLeavesTheModelAlone(DecoderKind decoder)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 3, Activation = Activation.Tanh, Decoder = decoder });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 3, Activation = Activation.Tanh, Decoder = decoder });
         vae.Initialize(Initialization.Normal, new Rng(7), scale: 0.7f);
         var rng = new Rng(2);
         var x = new float[4 * 6];
@@ -233,7 +233,7 @@ public class MarginalLikelihoodTests(Xunit.Abstractions.ITestOutputHelper output
             return x;
         }
         float[] trainX = Draw(train), testX = Draw(test);
-        var vae = new Vae(new VaeConfig { InputSize = d, ImageWidth = 4, ImageHeight = 3, Hidden = [32], Latent = 2, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli });
+        var vae = new Vae(new ModelConfig { InputSize = d, ImageWidth = 4, ImageHeight = 3, Hidden = [32], Latent = 2, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(5));
         var trainer = new Trainer(new ElboObjective(vae), new Optimizer(vae.Arena, new OptimizerSettings { LearningRate = 0.01f }),
             new TrainerOptions { BatchSize = 50, Seed = 4 });

@@ -13,7 +13,7 @@ public class MonteCarloEmTests(Xunit.Abstractions.ITestOutputHelper output)
     [InlineData(DecoderKind.Gaussian)]
     public void DecoderUpdateGradientMatchesFiniteDifferences(DecoderKind decoder)
     {
-        var vae = new Vae(new VaeConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5, 4], Latent = 2, Activation = Activation.Tanh, Decoder = decoder });
+        var vae = new Vae(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5, 4], Latent = 2, Activation = Activation.Tanh, Decoder = decoder });
         vae.Initialize(Initialization.Normal, new Rng(7), scale: 0.5f);
         var rng = new Rng(3);
         var x = new float[4 * 6];
@@ -48,7 +48,7 @@ public class MonteCarloEmTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static (Vae Vae, MonteCarloEm Em) Fresh()
     {
-        var vae = new Vae(new VaeConfig { InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = [16], Latent = 2, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli });
+        var vae = new Vae(new ModelConfig { InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = [16], Latent = 2, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(5));
         var em = new MonteCarloEm(vae, new Optimizer(vae.Arena, new OptimizerSettings { Kind = OptimizerKind.Adagrad, LearningRate = 0.05f, Epsilon = 1e-10f }),
             new MonteCarloEmOptions { BatchSize = 50, Seed = 9 });
