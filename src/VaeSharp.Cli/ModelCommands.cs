@@ -84,7 +84,7 @@ internal static class ModelCommands
 
     private static void PrintHmcMarginalLikelihood(LoadedModel loaded, VaeSharp.Data.Dataset data, int samples, int threads)
     {
-        if (samples < 2) throw new ArgumentException($"--hmc-samples must be at least 2 (got {samples}).");
+        if (samples < 2 || samples > 100_000) throw new ArgumentException($"--hmc-samples must lie between 2 and 100,000 (got {samples}).");
         if (loaded.Model is not VaeSharp.Models.Vae vae)
             throw new ArgumentException($"--marginal-likelihood hmc estimates log p(x) of a latent-variable model; a {VaeSharp.Models.ModelKinds.Name(loaded.Model.Config.Kind)} has no likelihood.");
         if (vae.Latent > MarginalLikelihood.MaxLatent)
