@@ -25,9 +25,14 @@ internal static class ModelCommands
         };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N images (0: all).", DefaultValueFactory = _ => 0 };
         var (marginal, hmcSamples) = MarginalLikelihoodOptions();
-        var cmd = new Command("eval", "Print the ELBO, reconstruction term and KL per datapoint (nats) of a model on a data split.")
+        var draws = new Option<int>("--draws")
         {
-            model, dataset, dataDir, split, threads, importance, limit, marginal, hmcSamples,
+            Description = "Average N evaluations, each with fresh noise and (dynamic binarization) a fresh binarization; the spread between draws is printed too.",
+            DefaultValueFactory = _ => 1,
+        };
+        var cmd = new Command("eval", "Print the ELBO, reconstruction term, KL, optionally log p(x) and IWAE bounds, each as mean ± standard error over the images, and the active latent units.")
+        {
+            model, dataset, dataDir, split, threads, importance, limit, draws, marginal, hmcSamples,
         };
         cmd.SetAction(pr => Program.Guard(() =>
         {
@@ -35,36 +40,62 @@ internal static class ModelCommands
             var loaded = ModelFile.Load(dir);
             string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
             var data = CommonOptions.Load(name, pr.GetValue(split)!, pr.GetValue(dataDir));
-            int k = pr.GetValue(importance), n = pr.GetValue(limit);
+            int k = pr.GetValue(importance), n = pr.GetValue(limit), drawCount = pr.GetValue(draws);
             if (k < 0) throw new ArgumentException($"--importance-samples must be ≥ 0 (got {k}).");
             if (n < 0) throw new ArgumentException($"--limit must be ≥ 0 (got {n}).");
+            if (drawCount < 1) throw new ArgumentException($"--draws must be a positive whole number (got {drawCount}).");
             if (n > 0 && n < data.Count) data = data.Subset([.. Enumerable.Range(0, n)]);
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            var t = TrainingSession.Evaluate(loaded, data, Math.Max(1, pr.GetValue(threads)), k, out double logLik);
             var ci = CultureInfo.InvariantCulture;
-            var kind = loaded.Model.Config.Kind;
-            if (kind == VaeSharp.Models.ModelKind.Vae)
+            int threadCount = Math.Max(1, pr.GetValue(threads));
+            if (loaded.Model is not VaeSharp.Models.Vae vae)
             {
-                Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}):",
-                    name, pr.GetValue(split), data.Count, loaded.State.Binarization, loaded.State.Estimator, loaded.State.Samples));
-                Console.WriteLine(string.Format(ci, "  ELBO            {0,10:F3} nats per datapoint", t.Objective / t.Rows));
-                Console.WriteLine(string.Format(ci, "  reconstruction  {0,10:F3}", t.Reconstruction / t.Rows));
-                Console.WriteLine(string.Format(ci, "  KL              {0,10:F3}", t.Kl / t.Rows));
-            }
-            else
-            {
+                if (drawCount > 1) throw new ArgumentException("--draws averages a VAE's stochastic estimates; an autoencoder's evaluation is deterministic.");
+                if (pr.GetValue(marginal) is not null)
+                    throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
+                var t = TrainingSession.Evaluate(loaded, data, threadCount, k, out _);
+                var kind = loaded.Model.Config.Kind;
                 bool bce = loaded.Model.Config.Decoder == VaeSharp.Models.DecoderKind.Bernoulli;
                 Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, {4}, noise {5}):",
                     name, pr.GetValue(split), data.Count, loaded.State.Binarization, VaeSharp.Models.ModelKinds.Name(kind), loaded.State.Noise));
                 Console.WriteLine(string.Format(ci, "  reconstruction error {0,10:F4} per datapoint ({1})", -t.Reconstruction / t.Rows,
                     bce ? "Bernoulli cross-entropy, nats" : "½‖g(f(x)) − x‖²"));
                 if (loaded.State.L1 > 0) Console.WriteLine(string.Format(ci, "  L1 penalty           {0,10:F4}", t.Kl / t.Rows));
+                return 0;
             }
+            var st = loaded.State;
+            var settings = new EvaluationSettings
+            {
+                Binarization = Enum.Parse<VaeSharp.Data.Binarization>(st.Binarization, ignoreCase: true),
+                Estimator = Enum.Parse<VaeSharp.Objectives.Estimator>(st.Estimator, ignoreCase: true),
+                Samples = st.Samples, BatchSize = st.BatchSize, Seed = st.Seed, Draws = drawCount, ImportanceSamples = k,
+            };
+            using var pool = new WorkerPool(threadCount);
+            var r = DatasetEvaluation.Run(vae, data, settings, pool);
+            string Pm(MeanEstimate e) => string.Format(ci, "{0,10:F3} ± {1:F3}", e.Mean, e.StandardError);
+            Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}, {6} draw{7}); mean ± standard error over images:",
+                name, pr.GetValue(split), data.Count, st.Binarization, st.Estimator, st.Samples, drawCount, drawCount == 1 ? "" : "s"));
+            Console.WriteLine($"  ELBO            {Pm(r.ElboEstimate)} nats per datapoint");
+            Console.WriteLine($"  reconstruction  {Pm(r.ReconstructionEstimate)}");
+            Console.WriteLine($"  KL              {Pm(r.KlEstimate)}");
+            if (drawCount > 1)
+                Console.WriteLine(string.Format(ci, "  between draws   ELBO {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
+                    r.ElboBetweenDraws.Mean, r.ElboBetweenDraws.StandardDeviation, drawCount));
             if (k > 0)
-                Console.WriteLine(string.Format(ci, "  log p(x)        {0,10:F3} nats per datapoint (importance sampling, K = {1}; {2:F1} s)",
-                    logLik, k, watch.Elapsed.TotalSeconds));
+            {
+                Console.WriteLine(string.Format(ci, "  log p(x)        {0} nats per datapoint (importance sampling, K = {1}; mean per-image s.e. of the estimate {2:F3}; {3:F1} s)",
+                    Pm(r.LogLikelihoodEstimate), k, k > 1 ? r.LogLikelihoodStandardError.Average() : double.NaN, r.ImportanceSeconds));
+                if (drawCount > 1)
+                    Console.WriteLine(string.Format(ci, "  between draws   log p(x) {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
+                        r.LogLikelihoodBetweenDraws.Mean, r.LogLikelihoodBetweenDraws.StandardDeviation, drawCount));
+                for (int b = 0; b < r.BoundSizes.Length; b++)
+                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples)", Pm(r.BoundEstimate(b)), r.BoundSizes[b]));
+            }
+            var a = r.Activity;
+            Console.WriteLine(string.Format(ci, "  active units    {0} of {1} (Cov_x E_q[z_u] > {2})", a.ActiveUnits, a.Activity.Length, a.Threshold));
+            Console.WriteLine("  KL per unit     " + string.Join(" ", a.Kl.Select(v => v.ToString("F2", ci))));
+            Console.WriteLine("  activity        " + string.Join(" ", a.Activity.Select(v => v.ToString("F3", ci))));
             if (pr.GetValue(marginal) is not null)
-                PrintHmcMarginalLikelihood(loaded, data, pr.GetValue(hmcSamples), Math.Max(1, pr.GetValue(threads)));
+                PrintHmcMarginalLikelihood(loaded, data, pr.GetValue(hmcSamples), threadCount);
             return 0;
         }));
         return cmd;

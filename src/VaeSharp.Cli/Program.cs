@@ -19,11 +19,16 @@ internal static class Program
         root.Subcommands.Add(ModelCommands.Reconstruct());
         root.Subcommands.Add(ModelCommands.Manifold());
         root.Subcommands.Add(ModelCommands.LatentMap());
+        root.Subcommands.Add(ExperimentCommand.Create());
+        root.Subcommands.Add(Serve.ServeCommand.Create());
 
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            string command = parse.CommandResult.Command == root ? "vae" : "vae " + parse.CommandResult.Command.Name;
+            var names = new List<string>();
+            for (var r = parse.CommandResult; r is not null && r.Command != root; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+                names.Insert(0, r.Command.Name);
+            string command = string.Join(" ", ["vae", .. names]);
             string message = System.Text.RegularExpressions.Regex.Replace(parse.Errors[0].Message, @"\s*\n\s*", " ");
             Console.Error.WriteLine($"vae: {message} (see '{command} --help')");
             return 2;

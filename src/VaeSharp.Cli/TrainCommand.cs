@@ -33,6 +33,12 @@ internal static class TrainCommand
         activation.AcceptOnlyFromAmong("tanh", "relu", "softplus");
         var decoder = new Option<string>("--decoder") { Description = "Decoder likelihood p(x|z).", DefaultValueFactory = _ => "bernoulli" };
         decoder.AcceptOnlyFromAmong("bernoulli", "gaussian");
+        var decoderVariance = new Option<string>("--decoder-variance") { Description = "Gaussian decoder: learned per-pixel variance, or fixed σ² (then −log p(x|z) is squared error / 2σ² + const).", DefaultValueFactory = _ => "learned" };
+        decoderVariance.AcceptOnlyFromAmong("learned", "fixed");
+        var decoderSigma = new Option<float>("--decoder-sigma") { Description = "Gaussian decoder with --decoder-variance fixed: σ.", DefaultValueFactory = _ => 1f };
+        var logVarMin = new Option<float?>("--logvar-min") { Description = "Gaussian decoder with learned variance: soft floor on log σ² (s = min + softplus(r − min)); default none, as in the paper." };
+        var gaussianMean = new Option<string>("--gaussian-mean") { Description = "Gaussian decoder mean link: sigmoid (pixels in [0, 1]) or identity (real-valued data).", DefaultValueFactory = _ => "sigmoid" };
+        gaussianMean.AcceptOnlyFromAmong("sigmoid", "identity");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (closed-form KL) or A (Monte Carlo).", DefaultValueFactory = _ => "B" };
         estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
         var samples = new Option<int>("--samples") { Description = "L, samples of z per datapoint.", DefaultValueFactory = _ => 1 };
@@ -41,6 +47,7 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "Optimizer.", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adagrad", "adam", "sgd");
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: adam 0.001, adagrad 0.01, sgd 0.01)." };
+        var eps = new Option<float?>("--eps") { Description = "ε added to the optimizer's denominator (default: adam 1e-8, adagrad 1e-10; the IWAE paper's Adam uses 1e-4)." };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ of ½λ‖θ‖² per datapoint; 1/N is the paper's N(0, I) prior on the parameters.", DefaultValueFactory = _ => 0f };
         var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
@@ -52,8 +59,9 @@ internal static class TrainCommand
 
         var cmd = new Command("train", "Train a model (a VAE with AEVB, or an autoencoder) and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
-            dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder, estimator, samples, epochs, batch, optimizer, lr,
-            weightDecay, binarize, validation, seed, threads, output, resume,
+            dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
+            decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
+            eps, weightDecay, binarize, validation, seed, threads, output, resume,
         };
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
@@ -69,7 +77,8 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder, estimator, samples, batch, optimizer, lr, weightDecay, binarize, validation, seed];
+                Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
+                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, eps, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
@@ -91,12 +100,25 @@ internal static class TrainCommand
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
             var dec = isAe ? (Get(loss) == "bce" ? DecoderKind.Bernoulli : DecoderKind.Gaussian)
                 : Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
+            Option[] gaussianOnly = [decoderVariance, decoderSigma, logVarMin, gaussianMean];
+            if ((isAe || dec != DecoderKind.Gaussian) && gaussianOnly.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new ArgumentException($"{stray.Name} applies only to a VAE with --decoder gaussian.");
+            var variance = Get(decoderVariance) == "fixed" ? DecoderVariance.Fixed : DecoderVariance.Learned;
+            float sigma = Finite(Get(decoderSigma), "--decoder-sigma", positive: true);
+            if (Given(decoderSigma) && variance != DecoderVariance.Fixed) throw new ArgumentException("--decoder-sigma needs --decoder-variance fixed.");
+            float? floor = pr.GetValue(logVarMin);
+            if (floor is { } f)
+            {
+                if (!float.IsFinite(f)) throw new ArgumentException($"--logvar-min must be a finite number (got {f.ToString(CultureInfo.InvariantCulture)}).");
+                if (variance == DecoderVariance.Fixed) throw new ArgumentException("--logvar-min applies only to --decoder-variance learned.");
+            }
             var kind = kw && !Given(optimizer) ? OptimizerKind.Adagrad : Enum.Parse<OptimizerKind>(Get(optimizer), ignoreCase: true);
             var opt = OptimizerSettings.Default(kind);
             float? rate = pr.GetValue(lr);
             if (rate is { } r) opt = opt with { LearningRate = Finite(r, "--lr", positive: true) };
             float wd = Given(weightDecay) ? Finite(Get(weightDecay), "--weight-decay", positive: false) : kw ? 1f / train.Count : 0f;
             opt = opt with { WeightDecay = wd };
+            if (pr.GetValue(eps) is { } e) opt = opt with { Epsilon = Finite(e, "--eps", positive: true) };
             var bin = Get(binarize) switch
             {
                 "none" => Binarization.None,
@@ -118,6 +140,8 @@ internal static class TrainCommand
                 {
                     Kind = kindOfModel, Bias = !Get(noBias), InputSize = train.Dimension, ImageWidth = train.Width, ImageHeight = train.Height,
                     Hidden = hiddenWidths, Latent = Get(latent), Activation = act, Decoder = dec,
+                    DecoderVariance = variance, DecoderSigma = sigma, LogVarMin = floor,
+                    GaussianMean = Get(gaussianMean) == "identity" ? GaussianMean.Identity : GaussianMean.Sigmoid,
                 },
                 Dataset = name, Binarization = bin, Estimator = Get(estimator).ToUpperInvariant() == "A" ? Estimator.A : Estimator.B,
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,

@@ -33,7 +33,8 @@ public sealed class DatasetDownloader
     private readonly HttpClient _http;
     private readonly Dictionary<string, RemoteDataset> _sources;
 
-    /// <summary>The built-in sources: MNIST and Fashion-MNIST, two mirrors each, with checksums of the published .gz files.</summary>
+    /// <summary>The built-in sources with checksums of the published files: MNIST and Fashion-MNIST (two mirrors each),
+    /// Frey Face and binarized MNIST (their authors' pages).</summary>
     public static IReadOnlyList<RemoteDataset> DefaultSources { get; } =
     [
         new RemoteDataset("mnist",
@@ -56,6 +57,18 @@ public sealed class DatasetDownloader
                 new RemoteFile("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
                 new RemoteFile("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
                 new RemoteFile("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+            ]),
+        // Sam Roweis' data page (the paper's Frey Face); SHA-256 of the published file.
+        new RemoteDataset("frey-face",
+            [new Uri("https://cs.nyu.edu/~roweis/data/")],
+            [new RemoteFile("frey_rawface.mat", "265a83a23adb081755cd3de375509828e690324d1d60f076b8ecebc840d59c64")]),
+        // Hugo Larochelle's fixed binarization of MNIST; SHA-256 of the published plain-text files.
+        new RemoteDataset("binarized-mnist",
+            [new Uri("http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/")],
+            [
+                new RemoteFile("binarized_mnist_train.amat", "ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d"),
+                new RemoteFile("binarized_mnist_valid.amat", "1de3d397c40fe8eeb33dafd4099a1f665ec01e96d9be234aaeeac8a34930e2e2"),
+                new RemoteFile("binarized_mnist_test.amat", "e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c"),
             ]),
     ];
 

@@ -15,7 +15,7 @@ internal static class Guidance
             text.Append("\nDownload attempts:");
             foreach (string a in attempts) text.Append("\n  ").Append(a);
         }
-        text.Append("\nTo use it, get these files (as published, gzip-compressed; uncompressed copies without .gz work too):");
+        text.Append($"\nTo use it, get these files ({DatasetCatalog.FilesNote(name)}):");
         foreach (string f in files) text.Append("\n  ").Append(f);
         text.Append("\nand either");
         text.Append($"\n  - put them in the cache folder {cacheFolder} (found automatically; the folder VAESHARP_CACHE names replaces the cache root), or");

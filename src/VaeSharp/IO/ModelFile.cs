@@ -93,6 +93,11 @@ public static class ModelFile
         public int Latent { get; init; }
         public Activation Activation { get; init; }
         public DecoderKind Decoder { get; init; }
+        // Gaussian decoder options; their defaults are the decoder that manifests without them described.
+        public DecoderVariance DecoderVariance { get; init; } = DecoderVariance.Learned;
+        public float DecoderSigma { get; init; } = 1f;
+        public float? LogVarMin { get; init; }
+        public GaussianMean GaussianMean { get; init; } = GaussianMean.Sigmoid;
     }
 
     /// <summary>
@@ -116,6 +121,7 @@ public static class ModelFile
             {
                 Model = ModelKinds.Name(c.Kind), Bias = c.Bias, InputSize = c.InputSize, ImageWidth = c.ImageWidth, ImageHeight = c.ImageHeight,
                 Hidden = c.Hidden, Latent = c.Latent, Activation = c.Activation, Decoder = c.Decoder,
+                DecoderVariance = c.DecoderVariance, DecoderSigma = c.DecoderSigma, LogVarMin = c.LogVarMin, GaussianMean = c.GaussianMean,
             },
             Training = state,
         };
@@ -169,6 +175,7 @@ public static class ModelFile
         {
             Kind = kind, Bias = a.Bias, InputSize = a.InputSize, ImageWidth = a.ImageWidth, ImageHeight = a.ImageHeight,
             Hidden = a.Hidden ?? [], Latent = a.Latent, Activation = a.Activation, Decoder = a.Decoder,
+            DecoderVariance = a.DecoderVariance, DecoderSigma = a.DecoderSigma, LogVarMin = a.LogVarMin, GaussianMean = a.GaussianMean,
         };
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: {e.Message}", e); }

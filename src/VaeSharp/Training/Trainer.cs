@@ -51,7 +51,9 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// </summary>
 public sealed class Trainer
 {
-    private const ulong ShuffleStream = 1, BinarizeStream = 2, NoiseStream = 3, EvalStream = 4;
+    private const ulong ShuffleStream = 1, BinarizeStream = 2, NoiseStream = 3;
+    /// <summary>Stream of evaluation's ε; the next one (EvalStream + 1) binarizes evaluation data (Evaluation/DatasetEvaluation repeats both).</summary>
+    internal const ulong EvalStream = 4;
     private readonly IObjective _objective;
     private readonly Optimizer _optimizer;
     private readonly WorkerPool _pool;

@@ -71,7 +71,7 @@ public sealed class TrainingSession : IDisposable
     public static string MetricsHeader => MetricsHeaderFor(ObjectiveTerms.Elbo);
 
     // Random streams of a session, all derived from its seed (the trainer derives its own per epoch).
-    private const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
+    internal const ulong InitStream = 100, StaticTrainStream = 101, StaticTestStream = 102, StaticValidationStream = 103,
         ImportanceStream = 7;
 
     private readonly WorkerPool _pool;

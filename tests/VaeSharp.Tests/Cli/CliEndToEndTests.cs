@@ -143,6 +143,10 @@ public sealed class CliEndToEndTests : IDisposable
     [InlineData(1, "train", "--lr", "-1")]
     [InlineData(1, "eval", "--model", "/nonexistent/model")]
     [InlineData(2, "eval", "--model", "/nonexistent/model", "--marginal-likelihood", "kde")]
+    [InlineData(1, "train", "--decoder-variance", "fixed")]
+    [InlineData(1, "train", "--decoder", "gaussian", "--logvar-min", "-3", "--decoder-variance", "fixed")]
+    [InlineData(1, "train", "--decoder", "gaussian", "--decoder-sigma", "0")]
+    [InlineData(1, "train", "--eps", "-1")]
     public void BadArgumentsGiveOneClearLineAndANonZeroExit(int expected, params string[] args)
     {
         var (code, _, err) = Vae(args);
