@@ -88,7 +88,7 @@ public sealed record ModelConfig
     public void Validate()
     {
         if (InputSize <= 0) throw new ArgumentException($"Input size must be positive (got {InputSize}).");
-        if (ImageWidth <= 0 || ImageHeight <= 0 || ImageWidth * ImageHeight != InputSize)
+        if (ImageWidth <= 0 || ImageHeight <= 0 || (long)ImageWidth * ImageHeight != InputSize)
             throw new ArgumentException($"Image shape {ImageWidth}×{ImageHeight} does not match input size {InputSize}.");
         if (Latent <= 0) throw new ArgumentException($"Latent size must be positive (got {Latent}).");
         foreach (int h in Hidden)
