@@ -15,6 +15,7 @@ internal static class ExperimentCommand
         cmd.Subcommands.Add(Figure2());
         cmd.Subcommands.Add(Figure4());
         cmd.Subcommands.Add(Figure5());
+        cmd.Subcommands.Add(LinearPca());
         return cmd;
     }
 
@@ -133,6 +134,33 @@ internal static class ExperimentCommand
             var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
             string path = PaperExperiments.Figure5(o, dataset, train, test, ParseLatents(pr.GetValue(latents)!, "--latents"), Report, Console.WriteLine, cancel);
             Console.WriteLine($"wrote {path}");
+            return 0;
+        })));
+        return cmd;
+    }
+
+    private static Command LinearPca()
+    {
+        var c = MakeCommon("mnist", 0);
+        var components = new Option<string>("--components") { Description = "Code sizes m.", DefaultValueFactory = _ => "2,10,30" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per linear autoencoder (cosine step-size decay to 0 over them).", DefaultValueFactory = _ => 100 };
+        var cmd = new Command("linear-pca", "Linear AE ≡ PCA: principal angles between span(W_g) and PCA's subspace, reconstruction errors, directions recovered from W_g (Plaut 2018).");
+        foreach (var o in c.All.Where(o => o != c.Budget)) cmd.Options.Add(o);
+        cmd.Options.Add(components);
+        cmd.Options.Add(epochs);
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
+        {
+            var cancel = Program.Stop;
+            int threads = pr.GetValue(c.Threads);
+            if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
+            int e = pr.GetValue(epochs);
+            if (e is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {e}).");
+            var o = new ExperimentOptions { Out = pr.GetValue(c.Out)!, Threads = threads, Seed = pr.GetValue(c.Seed) };
+            string dataset = pr.GetValue(c.Dataset)!;
+            var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
+            var ms = ParseLatents(pr.GetValue(components)!, "--components");
+            LinearPcaExperiment.Run(o, dataset, train, test, ms, e, Console.WriteLine, cancel);
+            Console.WriteLine($"wrote {Path.Combine(o.Out, $"linear-pca-{dataset}.csv")} and .md");
             return 0;
         })));
         return cmd;

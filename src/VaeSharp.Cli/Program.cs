@@ -54,6 +54,7 @@ internal static class Program
         root.Subcommands.Add(ModelCommands.Reconstruct());
         root.Subcommands.Add(ModelCommands.Manifold());
         root.Subcommands.Add(ModelCommands.LatentMap());
+        root.Subcommands.Add(PcaCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(Serve.ServeCommand.Create());
 

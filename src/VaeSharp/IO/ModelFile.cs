@@ -37,7 +37,7 @@ public sealed record TrainingState
     public float L1 { get; init; }
     /// <summary>The denoising autoencoder's input corruption (none, gaussian:σ, mask:p, salt-pepper:p).</summary>
     public string Noise { get; init; } = "none";
-    /// <summary>How a VAE was trained: aevb or wake-sleep.</summary>
+    /// <summary>How the model was trained: aevb or wake-sleep (VAE), or pca (a linear autoencoder set from PCA).</summary>
     public string Method { get; init; } = "aevb";
 }
 

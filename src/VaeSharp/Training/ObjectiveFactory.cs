@@ -12,6 +12,8 @@ public enum TrainingMethod
     Aevb,
     /// <summary>The wake-sleep algorithm (Hinton et al. 1995), the paper's baseline.</summary>
     WakeSleep,
+    /// <summary>A linear autoencoder set in closed form from PCA (<c>vae pca</c>); further training is plain gradient descent.</summary>
+    Pca,
 }
 
 /// <summary>
@@ -33,14 +35,15 @@ public static class ObjectiveFactory
     public static ObjectiveTerms TermsFor(ModelKind kind) => kind == ModelKind.Vae ? ObjectiveTerms.Elbo : ObjectiveTerms.Autoencoder;
 
     /// <summary>The command-line name of a method (aevb, wake-sleep).</summary>
-    public static string MethodName(TrainingMethod m) => m == TrainingMethod.WakeSleep ? "wake-sleep" : "aevb";
+    public static string MethodName(TrainingMethod m) => m switch { TrainingMethod.WakeSleep => "wake-sleep", TrainingMethod.Pca => "pca", _ => "aevb" };
 
     /// <summary>Parses a method name; the error names <paramref name="source"/>.</summary>
     public static TrainingMethod ParseMethod(string name, string source = "--method") => name.Trim().ToLowerInvariant() switch
     {
         "aevb" => TrainingMethod.Aevb,
         "wake-sleep" => TrainingMethod.WakeSleep,
-        _ => throw new ArgumentException($"{source}: unknown training method '{name}'; expected aevb or wake-sleep."),
+        "pca" => TrainingMethod.Pca,
+        _ => throw new ArgumentException($"{source}: unknown training method '{name}'; expected aevb, wake-sleep or pca."),
     };
 
     /// <summary>Rejects settings that do not apply to the model kind (for example λ on a VAE), naming the option.</summary>
@@ -56,6 +59,8 @@ public static class ObjectiveFactory
             throw new ArgumentException($"--noise applies to --model denoising-ae, not {name}.");
         if (kind == ModelKind.DenoisingAe && settings.Noise.Kind == CorruptionKind.None)
             throw new ArgumentException("--model denoising-ae needs --noise gaussian:σ, mask:p or salt-pepper:p.");
+        if (settings.Method == TrainingMethod.Pca && kind != ModelKind.LinearAe)
+            throw new ArgumentException($"A model set from PCA is a linear-ae, not {name}.");
         if (settings.Method == TrainingMethod.WakeSleep && kind != ModelKind.Vae)
             throw new ArgumentException($"--method wake-sleep trains a VAE's encoder and decoder, not {name}.");
         if (ModelKinds.IsAutoencoder(kind) && (settings.Estimator != Estimator.B || settings.Samples != 1))
