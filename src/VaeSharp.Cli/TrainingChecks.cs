@@ -9,6 +9,13 @@ internal static class TrainingChecks
 {
     public static void Check(SessionSettings s, Dataset train, Dataset test)
     {
+        try
+        {
+            s.Config.Validate();
+            ObjectiveFactory.Validate(s);
+        }
+        catch (ArgumentException e) when (e is not UsageException) { throw new UsageException(e.Message); } // settings from options
+
         long trainRows = train.Count - (long)s.Validation;
         if (s.BatchSize > trainRows)
             throw new UsageException($"--batch {s.BatchSize} is larger than the {trainRows} training images of {train.Name}; at most {trainRows} (one minibatch an epoch) makes sense.");
