@@ -15,8 +15,8 @@ internal static class ModelCommands
         var model = CommonOptions.Model();
         var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
-        var split = new Option<string>("--split") { Description = "Split to evaluate.", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = new Option<string>("--split") { Description = "Split to evaluate (valid: binarized-mnist only).", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "valid", "test");
         var threads = CommonOptions.Threads();
         var importance = new Option<int>("--importance-samples")
         {
@@ -39,7 +39,7 @@ internal static class ModelCommands
             string dir = pr.GetValue(model)!;
             var loaded = RunFolders.LoadModel(dir);
             string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
-            var data = CommonOptions.Load(name, pr.GetValue(split)!, pr.GetValue(dataDir));
+            var data = ModelData.Load(dir, loaded.State, pr.GetValue(dataset), pr.GetValue(split)!, pr.GetValue(dataDir));
             int k = pr.GetValue(importance), n = pr.GetValue(limit), drawCount = pr.GetValue(draws);
             if (k < 0) throw new UsageException($"--importance-samples must be ≥ 0 (got {k}).");
             if (n < 0) throw new UsageException($"--limit must be ≥ 0 (got {n}).");
@@ -91,7 +91,8 @@ internal static class ModelCommands
                     Console.WriteLine(string.Format(ci, "  between draws   log p(x) {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
                         r.LogLikelihoodBetweenDraws.Mean, r.LogLikelihoodBetweenDraws.StandardDeviation, drawCount));
                 for (int b = 0; b < r.BoundSizes.Length; b++)
-                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples)", Pm(r.BoundEstimate(b)), r.BoundSizes[b]));
+                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples{2})", Pm(r.BoundEstimate(b)), r.BoundSizes[b],
+                        b == 0 ? "" : string.Format(ci, "; L_K' − L_1 = {0:F3} ± {1:F3} paired", r.BoundGain(b).Mean, r.BoundGain(b).StandardError)));
             }
             var a = r.Activity;
             Console.WriteLine(string.Format(ci, "  active units    {0} of {1} (Cov_x E_q[z_u] > {2})", a.ActiveUnits, a.Activity.Length, a.Threshold));
@@ -164,7 +165,7 @@ internal static class ModelCommands
         cmd.SetAction(pr => Program.Guard(() =>
         {
             var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
-            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
+            var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             int n = Math.Min(pr.GetValue(count), data.Count);
             if (n < 1) throw new UsageException($"--count must be positive (got {pr.GetValue(count)}).");
             Save(Pictures.Reconstructions(loaded.Model, data.Features, n), pr.GetValue(output)!);
@@ -202,7 +203,7 @@ internal static class ModelCommands
         cmd.SetAction(pr => Program.Guard(() =>
         {
             var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
-            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
+            var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
             Save(Pictures.LatentMap(loaded.Model, data, pool), pr.GetValue(output)!);
             return 0;
@@ -211,9 +212,9 @@ internal static class ModelCommands
     }
 
     /// <summary>The test split of <paramref name="name"/> (default: the model's data set), checked against the model's input size.</summary>
-    private static VaeSharp.Data.Dataset TestSplitFor(LoadedModel loaded, string? name, string? dataDir)
+    private static VaeSharp.Data.Dataset TestSplitFor(string modelDir, LoadedModel loaded, string? name, string? dataDir)
     {
-        var data = CommonOptions.Load(name ?? loaded.State.Dataset, "test", dataDir);
+        var data = ModelData.Load(modelDir, loaded.State, name, "test", dataDir);
         if (data.Dimension != loaded.Model.InputSize)
             throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
         return data;

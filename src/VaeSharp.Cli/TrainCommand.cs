@@ -49,7 +49,7 @@ internal static class TrainCommand
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: adam 0.001, adagrad 0.01, sgd 0.01)." };
         var eps = new Option<float?>("--eps") { Description = "ε added to the optimizer's denominator (default: adam 1e-8, adagrad 1e-10; the IWAE paper's Adam uses 1e-4)." };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ of ½λ‖θ‖² per datapoint; 1/N is the paper's N(0, I) prior on the parameters.", DefaultValueFactory = _ => 0f };
-        var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
+        var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian or already-binary data), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
         var validation = new Option<int>("--validation") { Description = "Training images held out as a validation split.", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
@@ -61,6 +61,8 @@ internal static class TrainCommand
             Description = "Also checkpoint inside an epoch every M minutes (0: only after each epoch), so a crash loses at most that much.",
             DefaultValueFactory = _ => 10,
         };
+        var data = new DataOptions();
+        var download = new DownloadCliOptions();
 
         var cmd = new Command("train", "Train a model (a VAE with AEVB, or an autoencoder) and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
@@ -68,6 +70,7 @@ internal static class TrainCommand
             decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
             eps, weightDecay, binarize, validation, seed, threads, output, resume, checkpointMinutes,
         };
+        foreach (var o in data.All.Concat(download.All)) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
             T Get<T>(Option<T> o) => pr.GetValue(o)!;
@@ -90,13 +93,15 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
+                Option[] fixedBySavedRun = [.. data.All, dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
                     decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, eps, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
                 var saved = TrainingSession.ResumeState(outDir);
-                var (trainSet, testSet) = LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
+                var (trainSet, testSet) = UserDataSource.TryLoad(outDir) is { } recorded
+                    ? UserDataset.Load(recorded)
+                    : LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null, download.Build(pr));
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
                 TrainingChecks.Check(resumed.Settings, trainSet, testSet);
                 Configure(resumed);
@@ -111,7 +116,16 @@ internal static class TrainCommand
             if (!isAe && Given(loss)) throw new UsageException("--loss applies to the autoencoders; the VAE's likelihood is --decoder bernoulli|gaussian.");
             if (kw && isAe) throw new UsageException("--preset kingma-welling is the paper's VAE setup; drop it for --model " + ModelKinds.Name(kindOfModel) + ".");
             string name = Get(dataset);
-            var (train, test) = LoadData(name, Get(dataDir));
+            UserData? user = null;
+            if (!DataOptions.IsCatalogName(name))
+            {
+                user = UserDataset.Load(name, data.Build(pr, Get(seed)));
+                name = user.Source.Path;
+                Console.WriteLine(user.Report);
+            }
+            else if (data.Given(pr).Select(o => o.Name).ToList() is { Count: > 0 } useless)
+                throw new ArgumentException($"{string.Join(", ", useless)} apply only to --dataset PATH (your own data), not to the named data set {name}.");
+            var (train, test) = user is null ? LoadData(name, Get(dataDir), download.Build(pr)) : (user.Train, user.Test);
             int[] hiddenWidths = kw && !Given(hidden) ? [500] : kindOfModel == ModelKind.LinearAe && !Given(hidden) ? [] : ParseHidden(Get(hidden));
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
             var dec = isAe ? (Get(loss) == "bce" ? DecoderKind.Bernoulli : DecoderKind.Gaussian)
@@ -140,7 +154,7 @@ internal static class TrainCommand
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !isAe ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);
@@ -177,6 +191,7 @@ internal static class TrainCommand
             }
             using var session = TrainingSession.Create(settings, train, test, threadCount);
             Configure(session);
+            user?.Source.Save(outDir); // so that eval and --resume read, split and scale the same rows
             var c = settings.Config;
             string what = isAe
                 ? $"{ModelKinds.Name(c.Kind)} ({c.Activation.ToString().ToLowerInvariant()}, {(dec == DecoderKind.Bernoulli ? "cross-entropy" : "squared error")}" +
@@ -192,8 +207,8 @@ internal static class TrainCommand
         return cmd;
     }
 
-    private static (Dataset Train, Dataset Test) LoadData(string name, string? dataDir)
-        => (CommonOptions.Load(name, "train", dataDir), CommonOptions.Load(name, "test", dataDir));
+    private static (Dataset Train, Dataset Test) LoadData(string name, string? dataDir, VaeSharp.Data.DatasetDownloader? downloader = null)
+        => (CommonOptions.Load(name, "train", dataDir, downloader), CommonOptions.Load(name, "test", dataDir, downloader));
 
     private static void Positive(int value, string option)
     {

@@ -77,6 +77,8 @@ public sealed class EvaluationReport
     public MeanEstimate LogLikelihoodEstimate => MeanEstimate.Of(LogLikelihood);
     /// <summary>Mean L_K' ± s.e. over datapoints for bound <paramref name="b"/>.</summary>
     public MeanEstimate BoundEstimate(int b) => MeanEstimate.Of(Bounds[b]);
+    /// <summary>L_K' − L_1 for bound <paramref name="b"/>, paired over datapoints: what K' samples gain over one.</summary>
+    public MeanEstimate BoundGain(int b) => MeanEstimate.OfDifference(Bounds[b], Bounds[0]);
     /// <summary>Spread of the per-draw mean ELBO (its standard deviation is the between-draw spread; NaN for one draw).</summary>
     public MeanEstimate ElboBetweenDraws => MeanEstimate.Of(ElboPerDraw);
     /// <summary>Spread of the per-draw mean log p(x).</summary>
