@@ -118,9 +118,8 @@ internal static class Program
             Console.Error.WriteLine($"vae: {e.Message}");
             return ExitCode.OutOfMemoryBudget;
         }
-        catch (Exception e) when (e is UsageException || (e is ArgumentException && e.Message.StartsWith("--", StringComparison.Ordinal)))
+        catch (UsageException e)
         {
-            // The library words its errors about options' values (--noise, --l1, …) with the option first: usage errors too.
             Console.Error.WriteLine($"vae: {e.Message}");
             return ExitCode.Usage;
         }

@@ -9,12 +9,6 @@ internal static class TrainingChecks
 {
     public static void Check(SessionSettings s, Dataset train, Dataset test)
     {
-        try
-        {
-            s.Config.Validate();
-            ObjectiveFactory.Validate(s);
-        }
-        catch (ArgumentException e) when (e is not UsageException) { throw new UsageException(e.Message); } // settings from options
 
         long trainRows = train.Count - (long)s.Validation;
         if (s.BatchSize > trainRows)

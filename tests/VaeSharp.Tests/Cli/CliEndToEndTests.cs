@@ -130,7 +130,7 @@ public sealed class CliEndToEndTests : IDisposable
     public void ModelKindOptionsThatDoNotFitAreRefusedInOneLine(params string[] args)
     {
         var (code, _, err) = Vae(args);
-        Assert.Equal(2, code); // a usage error (README, "Exit codes")
+        Assert.Equal(2, code); // a usage error
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("vae: ", err);
     }
@@ -210,7 +210,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("150 training images", resumed.Out);
         var clash = Vae("train", "--resume", "--epochs", "3", "--out", run, "--scale", "minmax");
-        Assert.Equal(1, clash.Code);
+        Assert.Equal(2, clash.Code); // a usage error
         Assert.Contains("--scale", clash.Err);
     }
 

@@ -91,7 +91,7 @@ public sealed class CliErrorTests : IDisposable
     {
         string json = Path.Combine(_model, ModelFile.ManifestFile);
         Edit(json, n => n["architecture"]!["latent"] = 1_000_000_000);
-        string line = OneLine(4, "sample", "--model", _model, "--out", Path.Combine(_dir, "x.png"));
+        string line = OneLine(1, "sample", "--model", _model, "--out", Path.Combine(_dir, "x.png"));
         Assert.Contains(json, line);
         Assert.Contains("needs about", line);
     }
