@@ -9,7 +9,6 @@ internal static class TrainingChecks
 {
     public static void Check(SessionSettings s, Dataset train, Dataset test)
     {
-
         long trainRows = train.Count - (long)s.Validation;
         if (s.BatchSize > trainRows)
             throw new UsageException($"--batch {s.BatchSize} is larger than the {trainRows} training images of {train.Name}; at most {trainRows} (one minibatch an epoch) makes sense.");

@@ -36,8 +36,7 @@ internal static class ManifestChecks
             MemoryBudget.RequireArrays(config, 1, 1, "the model");
             MemoryBudget.Require(MemoryBudget.ModelBytes(config), "the model");
         }
-        // A data error (exit code 1), not a budget one: the file describes a model this machine cannot hold.
-        catch (MemoryBudgetException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        catch (MemoryBudgetException e) { throw new MemoryBudgetException($"{path}: {e.Message}"); }
     }
 
     /// <summary>Checks the "training" section: known names, sizes in range, an optimizer section.</summary>
