@@ -89,7 +89,7 @@ internal static class ExperimentCommand
             var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
             Console.WriteLine($"Figure 2 on {dataset}: N_z = {string.Join(", ", js)}; {string.Join(" and ", ms.Select(ObjectiveFactory.MethodName))}; " +
                 $"{o.BudgetSamples:N0} training samples per run; {o.Threads} thread(s); into {o.Out}");
-            var written = PaperExperiments.Figure2(o, dataset, train, test, js, ms, Report, Console.WriteLine, Program.Stop);
+            var written = PaperExperiments.Figure2(o, dataset, train, test, js, ms, Report, Console.WriteLine, cancel);
             Console.WriteLine("wrote " + string.Join(", ", written));
             return 0;
         })));
@@ -111,7 +111,7 @@ internal static class ExperimentCommand
             if (s is < 2 or > 100) throw new ArgumentException($"--steps must be between 2 and 100 (got {s}).");
             string dataset = pr.GetValue(c.Dataset)!;
             var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
-            string path = PaperExperiments.Figure4(o, dataset, train, test, s, Report, Console.WriteLine, Program.Stop);
+            string path = PaperExperiments.Figure4(o, dataset, train, test, s, Report, Console.WriteLine, cancel);
             Console.WriteLine($"wrote {path}");
             return 0;
         })));
@@ -131,7 +131,7 @@ internal static class ExperimentCommand
             var o = c.Options(pr);
             string dataset = pr.GetValue(c.Dataset)!;
             var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
-            string path = PaperExperiments.Figure5(o, dataset, train, test, ParseLatents(pr.GetValue(latents)!, "--latents"), Report, Console.WriteLine, Program.Stop);
+            string path = PaperExperiments.Figure5(o, dataset, train, test, ParseLatents(pr.GetValue(latents)!, "--latents"), Report, Console.WriteLine, cancel);
             Console.WriteLine($"wrote {path}");
             return 0;
         })));

@@ -45,7 +45,7 @@ internal static class ServeCommand
 
             if (!loopback)
                 Console.Error.WriteLine($"vae: warning: listening on {h}, not loopback: anyone who can reach this machine can read the models and test images.");
-            var server = ExplorerServer.StartAsync(models, h, p, Program.Stop).GetAwaiter().GetResult();
+            var server = ExplorerServer.StartAsync(models, h, p, cancel).GetAwaiter().GetResult();
             try
             {
                 foreach (var m in models)
@@ -53,7 +53,7 @@ internal static class ServeCommand
                                       $"epoch {m.Loaded.State.Epoch}, {m.Indices.Length} test images");
                 Console.WriteLine($"serving the latent explorer at {server.Address} (Ctrl+C to stop)");
                 if (pr.GetValue(open)) OpenBrowser(server.Address);
-                try { Task.Delay(Timeout.Infinite, Program.Stop).GetAwaiter().GetResult(); }
+                try { Task.Delay(Timeout.Infinite, cancel).GetAwaiter().GetResult(); }
                 catch (OperationCanceledException) { }
             }
             finally
