@@ -59,7 +59,7 @@ internal sealed class ExplorerModel
         // Read the bytes before and after the library validates the folder: if they agree, what is served is what was validated
         // (a training run saving a new epoch meanwhile is caught here, not served half-read).
         byte[]? weightsBefore = TryRead(weightsPath), manifestBefore = TryRead(manifestPath);
-        LoadedModel loaded = ModelFile.Load(directory);
+        LoadedModel loaded = CheckpointStore.LoadModel(directory, out _); // recovers a folder torn by a crash (docs/MODEL-FILES.md)
         byte[] weights = File.ReadAllBytes(weightsPath), manifest = File.ReadAllBytes(manifestPath);
         if (weightsBefore is null || manifestBefore is null || !weights.AsSpan().SequenceEqual(weightsBefore) || !manifest.AsSpan().SequenceEqual(manifestBefore))
             throw new IOException($"{directory}: the model files changed while they were being read (is a training run saving into it?); try again.");

@@ -58,7 +58,7 @@ public sealed class CheckpointCrashTests : IDisposable
             int crash = attempt == 0 && rng.Next(3) == 0 ? rng.Next(1, 30) : 0;
             var r = CliProcess.Run(started ? Resume(run) : Train(run), Env(crash));
             if (r.Code == 0) return;
-            Assert.True(r.Code == 137 || crash > 0, $"{context}: exit {r.Code}: {r.Err}");
+            Assert.True(r.Code == 137 && crash > 0, $"{context}: exit {r.Code} (crash hook at {crash}): {r.Err}");
         }
         Assert.Fail($"{context}: did not finish in 12 attempts");
     }
