@@ -39,7 +39,7 @@ public sealed class ExplorerFixture : IAsyncLifetime
         var test = LoadSplit(DatasetCatalog.DefaultName, "test", null);
         var settings = new SessionSettings
         {
-            Config = new VaeConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [hidden], Latent = latent, Activation = Activation.Tanh },
+            Config = new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [hidden], Latent = latent, Activation = Activation.Tanh },
             Seed = seed,
             Optimizer = new OptimizerSettings { Kind = OptimizerKind.Adam, LearningRate = 3e-3f }, // a few hundred steps go far
         };
@@ -81,7 +81,7 @@ public sealed class ExplorerFixture : IAsyncLifetime
     /// <summary>The library's μ and σ for one image.</summary>
     public static (float[] Mu, float[] Sigma) Encode(LoadedModel m, ReadOnlySpan<float> x)
     {
-        m.Model.Encode(x, 1, WorkerPool.Single, out Span<float> mu, out Span<float> logVar);
+        ((Vae)m.Model).Encode(x, 1, WorkerPool.Single, out Span<float> mu, out Span<float> logVar);
         var sigma = new float[logVar.Length];
         for (int j = 0; j < sigma.Length; j++) sigma[j] = MathF.Exp(0.5f * logVar[j]);
         return (mu.ToArray(), sigma);
