@@ -245,10 +245,14 @@ class Explorer {
 
   setZ(p, z, source) {
     p.z = Float64Array.from(z);
+    const focused = document.activeElement;
     for (const s of p.el.sliders) {
-      if (source !== 'slider' || document.activeElement !== s.input) s.input.value = p.z[s.j];
-      s.out.textContent = fmt(p.z[s.j]);
-      s.input.setAttribute('aria-valuetext', fmt(p.z[s.j]));
+      const text = fmt(p.z[s.j]);
+      if (text === s.text) continue; // DOM writes only where the shown value changes
+      s.text = text;
+      if (source !== 'slider' || focused !== s.input) s.input.valueAsNumber = p.z[s.j];
+      s.out.textContent = text;
+      s.input.setAttribute('aria-valuetext', text);
     }
     p.mapView.overlay.current = p.plane.project(p.z);
     p.mapView.render();
@@ -660,7 +664,7 @@ function hooks(app) {
       const zs = Array.from({ length: n }, () => Float64Array.from(rng.fillNormal(new Float32Array(p.J))));
       const out = new Float32Array(p.model.inputSize);
       for (const z of zs) p.model.decode(z, out); // warm-up: let the JIT optimize the loops
-      const decode = [], frame = [];
+      const decode = [], frame = [], paint = [], map = [], sliders = [];
       for (let r = 0; r < rounds; r++) {
         let t = performance.now();
         for (const z of zs) p.model.decode(z, out);
@@ -668,9 +672,21 @@ function hooks(app) {
         t = performance.now();
         for (const z of zs) app.setZ(p, z);
         frame.push((performance.now() - t) / n);
+        t = performance.now();
+        for (let i = 0; i < n; i++) paintImage(p.el.decoded, out, p.model.width, p.model.height);
+        paint.push((performance.now() - t) / n);
+        t = performance.now();
+        for (let i = 0; i < n; i++) p.mapView.render();
+        map.push((performance.now() - t) / n);
+        t = performance.now();
+        for (const z of zs) for (const s of p.el.sliders) { s.text = fmt(z[s.j]); s.input.valueAsNumber = z[s.j]; s.out.textContent = s.text; s.input.setAttribute('aria-valuetext', s.text); }
+        sliders.push((performance.now() - t) / n);
       }
       const median = a => a.slice().sort((x, y) => x - y)[a.length >> 1];
-      return { model: p.model.describe(), decodeMs: median(decode), viewMs: median(frame), n, rounds, userAgent: navigator.userAgent };
+      return {
+        model: p.model.describe(), decodeMs: median(decode), viewMs: median(frame), paintMs: median(paint), mapMs: median(map), slidersMs: median(sliders),
+        n, rounds, userAgent: navigator.userAgent,
+      };
     },
     canvasBytes: selector => canvasBytes(document.querySelector(selector)),
   };
