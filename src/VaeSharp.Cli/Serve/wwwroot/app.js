@@ -97,12 +97,13 @@ class Panel {
 
   describeProjection() {
     const p = this.plane, n = this.test.count;
+    const means = this.model.deterministic ? 'codes f(x)' : 'means μ(x)';
     if (p.kind === 'latent')
-      return this.J === 1 ? `Horizontal: z₁ (a one-dimensional latent space). ${n} test means.`
-        : `Axes: z₁ → and z₂ ↑, the latent space itself. ${n} test means μ(x), coloured by label.`;
+      return this.J === 1 ? `Horizontal: z₁ (a one-dimensional latent space). ${n} test ${means}.`
+        : `Axes: z₁ → and z₂ ↑, the latent space itself. ${n} test ${means}, coloured by label.`;
     const terms = axis => [...axis.keys()].sort((a, b) => Math.abs(axis[b]) - Math.abs(axis[a])).slice(0, 3)
       .map((j, k) => `${k === 0 ? (axis[j] < 0 ? '−' : '') : (axis[j] < 0 ? ' − ' : ' + ')}${Math.abs(axis[j]).toFixed(2)} z${subscript(j + 1)}`).join('') + ' …';
-    return `PCA of the ${n} test means μ(x) (J = ${this.J}): horizontal PC1 (${(100 * p.explained[0]).toFixed(1)}% of their variance), ` +
+    return `PCA of the ${n} test ${means} (J = ${this.J}): horizontal PC1 (${(100 * p.explained[0]).toFixed(1)}% of their variance), ` +
       `vertical PC2 (${(100 * p.explained[1]).toFixed(1)}%). The map decodes z = m̄ + u·PC1 + v·PC2. PC1 ≈ ${terms(p.axes[0])}; PC2 ≈ ${terms(p.axes[1])}.`;
   }
 }
