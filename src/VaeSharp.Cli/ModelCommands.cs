@@ -15,8 +15,8 @@ internal static class ModelCommands
         var model = CommonOptions.Model();
         var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
-        var split = new Option<string>("--split") { Description = "Split to evaluate.", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = new Option<string>("--split") { Description = "Split to evaluate (valid: binarized-mnist only).", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "valid", "test");
         var threads = CommonOptions.Threads();
         var importance = new Option<int>("--importance-samples")
         {
@@ -24,47 +24,115 @@ internal static class ModelCommands
             DefaultValueFactory = _ => 0,
         };
         var limit = new Option<int>("--limit") { Description = "Evaluate only the first N images (0: all).", DefaultValueFactory = _ => 0 };
-        var cmd = new Command("eval", "Print the ELBO, reconstruction term and KL per datapoint (nats) of a model on a data split.")
+        var (marginal, hmcSamples) = MarginalLikelihoodOptions();
+        var draws = new Option<int>("--draws")
         {
-            model, dataset, dataDir, split, threads, importance, limit,
+            Description = "Average N evaluations, each with fresh noise and (dynamic binarization) a fresh binarization; the spread between draws is printed too.",
+            DefaultValueFactory = _ => 1,
+        };
+        var cmd = new Command("eval", "Print the ELBO, reconstruction term, KL, optionally log p(x) and IWAE bounds, each as mean ± standard error over the images, and the active latent units.")
+        {
+            model, dataset, dataDir, split, threads, importance, limit, draws, marginal, hmcSamples,
         };
         cmd.SetAction(pr => Program.Guard(() =>
         {
             string dir = pr.GetValue(model)!;
-            var loaded = ModelFile.Load(dir);
+            var loaded = RunFolders.LoadModel(dir);
             string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
-            var data = CommonOptions.Load(name, pr.GetValue(split)!, pr.GetValue(dataDir));
-            int k = pr.GetValue(importance), n = pr.GetValue(limit);
-            if (k < 0) throw new ArgumentException($"--importance-samples must be ≥ 0 (got {k}).");
-            if (n < 0) throw new ArgumentException($"--limit must be ≥ 0 (got {n}).");
+            var data = ModelData.Load(dir, loaded.State, pr.GetValue(dataset), pr.GetValue(split)!, pr.GetValue(dataDir));
+            int k = pr.GetValue(importance), n = pr.GetValue(limit), drawCount = pr.GetValue(draws);
+            if (k < 0) throw new UsageException($"--importance-samples must be ≥ 0 (got {k}).");
+            if (n < 0) throw new UsageException($"--limit must be ≥ 0 (got {n}).");
+            if (drawCount < 1) throw new UsageException($"--draws must be a positive whole number (got {drawCount}).");
             if (n > 0 && n < data.Count) data = data.Subset([.. Enumerable.Range(0, n)]);
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            var t = TrainingSession.Evaluate(loaded, data, Math.Max(1, pr.GetValue(threads)), k, out double logLik);
+            MemoryBudget.Require(MemoryBudget.EvaluationBytes(loaded.Model.Config, loaded.State.BatchSize, loaded.State.Samples, data.Count, k),
+                $"evaluating {data.Count} images{(k > 0 ? $" with --importance-samples {k}" : "")}");
             var ci = CultureInfo.InvariantCulture;
-            var kind = loaded.Model.Config.Kind;
-            if (kind == VaeSharp.Models.ModelKind.Vae)
+            int threadCount = Math.Max(1, pr.GetValue(threads));
+            if (loaded.Model is not VaeSharp.Models.Vae vae)
             {
-                Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}):",
-                    name, pr.GetValue(split), data.Count, loaded.State.Binarization, loaded.State.Estimator, loaded.State.Samples));
-                Console.WriteLine(string.Format(ci, "  ELBO            {0,10:F3} nats per datapoint", t.Objective / t.Rows));
-                Console.WriteLine(string.Format(ci, "  reconstruction  {0,10:F3}", t.Reconstruction / t.Rows));
-                Console.WriteLine(string.Format(ci, "  KL              {0,10:F3}", t.Kl / t.Rows));
-            }
-            else
-            {
+                if (drawCount > 1) throw new ArgumentException("--draws averages a VAE's stochastic estimates; an autoencoder's evaluation is deterministic.");
+                if (pr.GetValue(marginal) is not null)
+                    throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
+                var t = TrainingSession.Evaluate(loaded, data, threadCount, k, out _);
+                var kind = loaded.Model.Config.Kind;
                 bool bce = loaded.Model.Config.Decoder == VaeSharp.Models.DecoderKind.Bernoulli;
                 Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, {4}, noise {5}):",
                     name, pr.GetValue(split), data.Count, loaded.State.Binarization, VaeSharp.Models.ModelKinds.Name(kind), loaded.State.Noise));
                 Console.WriteLine(string.Format(ci, "  reconstruction error {0,10:F4} per datapoint ({1})", -t.Reconstruction / t.Rows,
                     bce ? "Bernoulli cross-entropy, nats" : "½‖g(f(x)) − x‖²"));
                 if (loaded.State.L1 > 0) Console.WriteLine(string.Format(ci, "  L1 penalty           {0,10:F4}", t.Kl / t.Rows));
+                return 0;
             }
+            var st = loaded.State;
+            var settings = new EvaluationSettings
+            {
+                Binarization = Enum.Parse<VaeSharp.Data.Binarization>(st.Binarization, ignoreCase: true),
+                Estimator = Enum.Parse<VaeSharp.Objectives.Estimator>(st.Estimator, ignoreCase: true),
+                Samples = st.Samples, BatchSize = st.BatchSize, Seed = st.Seed, Draws = drawCount, ImportanceSamples = k,
+                ImportanceProgress = k > 0 ? EvalProgress.Reporter(k) : null,
+            };
+            using var pool = new WorkerPool(threadCount);
+            var r = DatasetEvaluation.Run(vae, data, settings, pool);
+            string Pm(MeanEstimate e) => string.Format(ci, "{0,10:F3} ± {1:F3}", e.Mean, e.StandardError);
+            Console.WriteLine(string.Format(ci, "{0} {1} ({2} images, binarization {3}, estimator {4}, L={5}, {6} draw{7}); mean ± standard error over images:",
+                name, pr.GetValue(split), data.Count, st.Binarization, st.Estimator, st.Samples, drawCount, drawCount == 1 ? "" : "s"));
+            Console.WriteLine($"  ELBO            {Pm(r.ElboEstimate)} nats per datapoint");
+            Console.WriteLine($"  reconstruction  {Pm(r.ReconstructionEstimate)}");
+            Console.WriteLine($"  KL              {Pm(r.KlEstimate)}");
+            if (drawCount > 1)
+                Console.WriteLine(string.Format(ci, "  between draws   ELBO {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
+                    r.ElboBetweenDraws.Mean, r.ElboBetweenDraws.StandardDeviation, drawCount));
             if (k > 0)
-                Console.WriteLine(string.Format(ci, "  log p(x)        {0,10:F3} nats per datapoint (importance sampling, K = {1}; {2:F1} s)",
-                    logLik, k, watch.Elapsed.TotalSeconds));
+            {
+                Console.WriteLine(string.Format(ci, "  log p(x)        {0} nats per datapoint (importance sampling, K = {1}; mean per-image s.e. of the estimate {2:F3}; {3:F1} s)",
+                    Pm(r.LogLikelihoodEstimate), k, k > 1 ? r.LogLikelihoodStandardError.Average() : double.NaN, r.ImportanceSeconds));
+                if (drawCount > 1)
+                    Console.WriteLine(string.Format(ci, "  between draws   log p(x) {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
+                        r.LogLikelihoodBetweenDraws.Mean, r.LogLikelihoodBetweenDraws.StandardDeviation, drawCount));
+                for (int b = 0; b < r.BoundSizes.Length; b++)
+                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples{2})", Pm(r.BoundEstimate(b)), r.BoundSizes[b],
+                        b == 0 ? "" : string.Format(ci, "; L_K' − L_1 = {0:F3} ± {1:F3} paired", r.BoundGain(b).Mean, r.BoundGain(b).StandardError)));
+            }
+            var a = r.Activity;
+            Console.WriteLine(string.Format(ci, "  active units    {0} of {1} (Cov_x E_q[z_u] > {2})", a.ActiveUnits, a.Activity.Length, a.Threshold));
+            Console.WriteLine("  KL per unit     " + string.Join(" ", a.Kl.Select(v => v.ToString("F2", ci))));
+            Console.WriteLine("  activity        " + string.Join(" ", a.Activity.Select(v => v.ToString("F3", ci))));
+            if (pr.GetValue(marginal) is not null)
+                PrintHmcMarginalLikelihood(loaded, data, pr.GetValue(hmcSamples), threadCount);
             return 0;
         }));
         return cmd;
+    }
+
+    private static (Option<string?> Method, Option<int> Samples) MarginalLikelihoodOptions()
+    {
+        var method = new Option<string?>("--marginal-likelihood")
+        {
+            Description = "Also estimate log p(x) with the paper's appendix-D estimator (hmc: HMC posterior samples and a fitted " +
+                "density; latent spaces of at most 5 dimensions). Slow: use --limit.",
+        };
+        method.AcceptOnlyFromAmong("hmc");
+        var samples = new Option<int>("--hmc-samples") { Description = "L, HMC posterior samples per image (the paper: 50).", DefaultValueFactory = _ => 50 };
+        return (method, samples);
+    }
+
+    private static void PrintHmcMarginalLikelihood(LoadedModel loaded, VaeSharp.Data.Dataset data, int samples, int threads)
+    {
+        if (samples < 2) throw new ArgumentException($"--hmc-samples must be at least 2 (got {samples}).");
+        if (loaded.Model.Latent > MarginalLikelihood.MaxLatent)
+            throw new ArgumentException($"--marginal-likelihood hmc: the model has {loaded.Model.Latent} latent dimensions; the estimator " +
+                $"is reliable for at most {MarginalLikelihood.MaxLatent} (its fitted density and the samples it needs grow exponentially with J). Use --importance-samples.");
+        float[] inputs = TrainingSession.EvaluationInputs(loaded, data);
+        using var pool = new WorkerPool(threads);
+        var settings = new MarginalLikelihoodSettings { Samples = samples, Seed = loaded.State.Seed };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var vae = loaded.Model as VaeSharp.Models.Vae
+            ?? throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
+        var estimate = new MarginalLikelihood(new VaeLatentModel(vae, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "  log p(x)        {0,10:F3} ± {1:F3} nats per datapoint (HMC estimator, appendix D: L = {2}, {3} leapfrog steps, acceptance {4:F2}; {5:F1} s)",
+            estimate.Mean, estimate.StandardError, samples, settings.Hmc.LeapfrogSteps, estimate.AcceptanceRate, watch.Elapsed.TotalSeconds));
     }
 
     public static Command Sample()
@@ -76,9 +144,10 @@ internal static class ModelCommands
         var cmd = new Command("sample", "Decode draws z ~ N(0, I) into a grid of images.") { model, output, count, seed };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var vae = ModelFile.Load(pr.GetValue(model)!).Model;
+            var vae = RunFolders.LoadModel(pr.GetValue(model)!).Model;
             int n = pr.GetValue(count);
-            if (n < 1) throw new ArgumentException($"--count must be positive (got {n}).");
+            if (n < 1) throw new UsageException($"--count must be positive (got {n}).");
+            RunFolders.CheckPicture(vae.Config, n, Math.Min(n, 10), "--count");
             Save(Pictures.Samples(vae, n, Math.Min(n, 10), pr.GetValue(seed)), pr.GetValue(output)!);
             return 0;
         }));
@@ -95,10 +164,10 @@ internal static class ModelCommands
         var cmd = new Command("reconstruct", "Test images above their reconstructions (decoded from z = μ(x)).") { model, output, dataset, dataDir, count };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var loaded = ModelFile.Load(pr.GetValue(model)!);
-            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
+            var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
+            var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             int n = Math.Min(pr.GetValue(count), data.Count);
-            if (n < 1) throw new ArgumentException($"--count must be positive (got {pr.GetValue(count)}).");
+            if (n < 1) throw new UsageException($"--count must be positive (got {pr.GetValue(count)}).");
             Save(Pictures.Reconstructions(loaded.Model, data.Features, n), pr.GetValue(output)!);
             return 0;
         }));
@@ -113,9 +182,10 @@ internal static class ModelCommands
         var cmd = new Command("manifold", "The learned 2-D manifold: a grid of z through the inverse normal CDF, decoded (paper Figure 4).") { model, output, steps };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var vae = ModelFile.Load(pr.GetValue(model)!).Model;
+            var vae = RunFolders.LoadModel(pr.GetValue(model)!).Model;
             int s = pr.GetValue(steps);
-            if (s < 2) throw new ArgumentException($"--steps must be at least 2 (got {s}).");
+            if (s < 2) throw new UsageException($"--steps must be at least 2 (got {s}).");
+            if (vae.Latent == 2) RunFolders.CheckPicture(vae.Config, (long)s * s, s, "--steps");
             Save(Pictures.Manifold(vae, s), pr.GetValue(output)!);
             return 0;
         }));
@@ -132,8 +202,8 @@ internal static class ModelCommands
         var cmd = new Command("latent-map", "Test-set means μ(x) in a 2-D latent space, coloured by label.") { model, output, dataset, dataDir, threads };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var loaded = ModelFile.Load(pr.GetValue(model)!);
-            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
+            var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
+            var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
             Save(Pictures.LatentMap(loaded.Model, data, pool), pr.GetValue(output)!);
             return 0;
@@ -142,9 +212,9 @@ internal static class ModelCommands
     }
 
     /// <summary>The test split of <paramref name="name"/> (default: the model's data set), checked against the model's input size.</summary>
-    private static VaeSharp.Data.Dataset TestSplitFor(LoadedModel loaded, string? name, string? dataDir)
+    private static VaeSharp.Data.Dataset TestSplitFor(string modelDir, LoadedModel loaded, string? name, string? dataDir)
     {
-        var data = CommonOptions.Load(name ?? loaded.State.Dataset, "test", dataDir);
+        var data = ModelData.Load(modelDir, loaded.State, name, "test", dataDir);
         if (data.Dimension != loaded.Model.InputSize)
             throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
         return data;

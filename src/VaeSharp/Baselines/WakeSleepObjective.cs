@@ -67,7 +67,7 @@ public sealed class WakeSleepObjective : IObjective
         DiagonalGaussian.Reparameterize(mu, logVar, eps, z);
         double kl = DiagonalGaussian.KlToStandardNormal(mu, logVar);
         _vae.Decode(z, rows, _pool, out Span<float> output, out Span<float> outLogVar);
-        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, x, rows, output, outLogVar, rows,
+        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config, x, rows, output, outLogVar, rows,
             accumulateGradients, 1f / rows, _rowLogLik, _pool);
         // log p(z) does not depend on θ; dL/dz is computed by the decoder's backward pass and discarded (z is held fixed).
         if (accumulateGradients) _vae.DecodeBackward(z, output, outLogVar, _dz.AsSpan(0, rows * j), rows, _pool);

@@ -93,6 +93,11 @@ public static class ModelFile
         public int Latent { get; init; }
         public Activation Activation { get; init; }
         public DecoderKind Decoder { get; init; }
+        // Gaussian decoder options; their defaults are the decoder that manifests without them described.
+        public DecoderVariance DecoderVariance { get; init; } = DecoderVariance.Learned;
+        public float DecoderSigma { get; init; } = 1f;
+        public float? LogVarMin { get; init; }
+        public GaussianMean GaussianMean { get; init; } = GaussianMean.Sigmoid;
     }
 
     /// <summary>
@@ -116,6 +121,7 @@ public static class ModelFile
             {
                 Model = ModelKinds.Name(c.Kind), Bias = c.Bias, InputSize = c.InputSize, ImageWidth = c.ImageWidth, ImageHeight = c.ImageHeight,
                 Hidden = c.Hidden, Latent = c.Latent, Activation = c.Activation, Decoder = c.Decoder,
+                DecoderVariance = c.DecoderVariance, DecoderSigma = c.DecoderSigma, LogVarMin = c.LogVarMin, GaussianMean = c.GaussianMean,
             },
             Training = state,
         };
@@ -157,10 +163,13 @@ public static class ModelFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{manifestPath}: not a valid model manifest ({e.Message}).", e);
+            throw new InvalidDataException($"{manifestPath}: not a valid model manifest ({JsonProblem(e)}).", e);
         }
         if (manifest.Format != Format) throw new InvalidDataException($"{manifestPath}: format is '{manifest.Format}', expected '{Format}'.");
         if (manifest.Version > Version) throw new InvalidDataException($"{manifestPath}: version {manifest.Version} is newer than this VaeSharp reads ({Version}).");
+        ManifestChecks.RequireSection(manifestPath, manifest.Architecture, "architecture");
+        ManifestChecks.RequireSection(manifestPath, manifest.Training, "training");
+        ManifestChecks.CheckTraining(manifestPath, manifest.Training);
         var a = manifest.Architecture;
         ModelKind kind;
         try { kind = ModelKinds.Parse(a.Model ?? ""); }
@@ -169,13 +178,18 @@ public static class ModelFile
         {
             Kind = kind, Bias = a.Bias, InputSize = a.InputSize, ImageWidth = a.ImageWidth, ImageHeight = a.ImageHeight,
             Hidden = a.Hidden ?? [], Latent = a.Latent, Activation = a.Activation, Decoder = a.Decoder,
+            DecoderVariance = a.DecoderVariance, DecoderSigma = a.DecoderSigma, LogVarMin = a.LogVarMin, GaussianMean = a.GaussianMean,
         };
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: {e.Message}", e); }
+        ManifestChecks.CheckArchitecture(manifestPath, config);
 
-        var model = ModelFactory.Create(config);
         string weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: missing.");
+        // The manifest's sizes decide what is allocated: check them against the weights file first, so that a manifest
+        // that lies (hidden widths of billions) fails here instead of asking for terabytes.
+        long needed = MinimumParameterCount(config), weightBytes = new FileInfo(weightsPath).Length;
+        if (needed > Array.MaxLength || needed * 2 > weightBytes)
+            throw new InvalidDataException($"{manifestPath}: the architecture needs at least {(needed == long.MaxValue ? "2^63" : needed.ToString(System.Globalization.CultureInfo.InvariantCulture))} parameters, more than {weightsPath} ({weightBytes} bytes) can hold.");
+        var model = ModelFactory.Create(config);
         var weights = SafeTensors.Read(weightsPath);
         CheckEpoch(weights.Metadata, weightsPath, manifest.Training.Epoch);
         var byName = weights.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -204,6 +218,44 @@ public static class ModelFile
             foreach (var t in opt.Tensors) optimizerState[t.Name] = t.Data;
         }
         return new LoadedModel(model, manifest.Training, optimizerState);
+    }
+
+    /// <summary>
+    /// Where and what a JSON error is, on one line: System.Text.Json's own message may quote the offending text, newlines
+    /// and binary garbage included.
+    /// </summary>
+    internal static string JsonProblem(JsonException e)
+    {
+        string where = e.LineNumber is long line ? $"line {line + 1}, byte {e.BytePositionInLine + 1}" : "somewhere";
+        string path = string.IsNullOrEmpty(e.Path) ? "" : $", at {e.Path}";
+        string what = e.Message.Contains('\n') || e.Message.Any(char.IsControl) ? "malformed JSON" : e.Message.Split(" Path: ")[0].TrimEnd('.');
+        return $"{what} at {where}{path}";
+    }
+
+    /// <summary>
+    /// A lower bound on the parameters of any model kind with <paramref name="config"/>: the weights of the encoder chain
+    /// D → hidden… → J and of the decoder chain J → …hidden → D, in 64-bit (long.MaxValue if even that overflows).
+    /// Biases and second heads (μ and log σ², a learned decoder variance) only add to it.
+    /// </summary>
+    internal static long MinimumParameterCount(ModelConfig config)
+    {
+        try
+        {
+            checked
+            {
+                long d = config.InputSize, j = config.Latent, total = 0, prev = d;
+                foreach (int h in config.Hidden) { total += prev * h; prev = h; }
+                total += prev * j;
+                prev = j;
+                foreach (int h in config.Hidden.Reverse()) { total += prev * h; prev = h; }
+                total += prev * d;
+                return total;
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
     }
 
     private static void CheckEpoch(IReadOnlyDictionary<string, string> metadata, string path, int epoch)

@@ -19,7 +19,8 @@ public enum Initialization
 /// p_θ(x|z) (Bernoulli or Gaussian). This class holds the parameters and the forward/backward passes of its two halves;
 /// objectives (<see cref="Objectives.ElboObjective"/>) combine them.
 /// Tensor names follow a PyTorch module with submodules <c>encoder.hidden[i]</c>, <c>encoder.mu</c>, <c>encoder.logvar</c>,
-/// <c>decoder.hidden[i]</c> and <c>decoder.logits</c> (Bernoulli) or <c>decoder.mean</c> + <c>decoder.logvar</c> (Gaussian).
+/// <c>decoder.hidden[i]</c> and <c>decoder.logits</c> (Bernoulli) or <c>decoder.mean</c> + <c>decoder.logvar</c> (Gaussian;
+/// no <c>decoder.logvar</c> when the variance is fixed).
 /// </summary>
 public sealed class Vae : IModel
 {
@@ -29,6 +30,7 @@ public sealed class Vae : IModel
     private float[] _out = [], _outLogVar = [];               // [decCapacity × D]
     private float[] _dTrunk = [];                             // [max(enc,dec)Capacity × H] scratch for head gradients
     private int _encCapacity, _decCapacity;
+    private readonly GaussianDecoder _gaussian;
 
     /// <summary>Builds the model and its parameter arena (all zeros until <see cref="Initialize"/>).</summary>
     public Vae(ModelConfig config)
@@ -52,8 +54,9 @@ public sealed class Vae : IModel
         else
         {
             DecoderOut = new Linear(Arena, "decoder.mean", decOut, d);
-            DecoderLogVar = new Linear(Arena, "decoder.logvar", decOut, d);
+            if (config.HasDecoderLogVar) DecoderLogVar = new Linear(Arena, "decoder.logvar", decOut, d);
         }
+        _gaussian = GaussianDecoder.From(config);
         Arena.Seal();
     }
 
@@ -69,10 +72,11 @@ public sealed class Vae : IModel
     /// <summary>Head producing log σ².</summary>
     public Linear EncoderLogVar { get; }
 
-    /// <summary>Decoder output head: Bernoulli logits, or the Gaussian mean before its sigmoid.</summary>
+    /// <summary>Decoder output head: Bernoulli logits, or the Gaussian mean before its link (sigmoid or identity).</summary>
     public Linear DecoderOut { get; }
 
-    /// <summary>Gaussian decoder's log-variance head (null for Bernoulli).</summary>
+    /// <summary>Gaussian decoder's log-variance head (null for Bernoulli and for a fixed variance); the log-variance is this
+    /// head's output through <see cref="GaussianDecoder.LogVariance"/> (the soft floor, when one is set).</summary>
     public Linear? DecoderLogVar { get; }
 
     /// <summary>Latent dimension J.</summary>
@@ -142,8 +146,9 @@ public sealed class Vae : IModel
     }
 
     /// <summary>
-    /// Decoder forward pass: z [rows × J] → output [rows × D] (Bernoulli logits, or pre-sigmoid Gaussian means)
-    /// and, for the Gaussian decoder, log-variances [rows × D]. Owned by the model until the next call.
+    /// Decoder forward pass: z [rows × J] → output [rows × D] (Bernoulli logits, or Gaussian mean-head outputs before the link)
+    /// and, for the Gaussian decoder with learned variance, log-variance-head outputs [rows × D] (before any floor; empty
+    /// otherwise). Owned by the model until the next call.
     /// </summary>
     public void Decode(ReadOnlySpan<float> z, int rows, WorkerPool pool, out Span<float> output, out Span<float> logVar)
     {
@@ -173,12 +178,13 @@ public sealed class Vae : IModel
     }
 
     /// <summary>
-    /// Decodes z [rows × J] into expected pixel values [rows × D] in [0, 1] (σ of the logits or of the Gaussian mean), for pictures.
+    /// Decodes z [rows × J] into expected pixel values [rows × D]: σ of the logits, or the Gaussian mean through its link
+    /// (in [0, 1] but for the identity link), for pictures.
     /// </summary>
-    /// <inheritdoc />
     public void DecodeMean(ReadOnlySpan<float> z, int rows, Span<float> destination, WorkerPool pool)
     {
         Decode(z, rows, pool, out Span<float> output, out _);
-        for (int i = 0; i < rows * InputSize; i++) destination[i] = GaussianPixels.Mean(output[i]);
+        bool identity = Config.Decoder == DecoderKind.Gaussian && _gaussian.IdentityMean;
+        for (int i = 0; i < rows * InputSize; i++) destination[i] = identity ? output[i] : GaussianPixels.Mean(output[i]);
     }
 }

@@ -65,12 +65,48 @@ public sealed class ElboObjective : IObjective
         _capacity = rows;
     }
 
+    /// <summary>
+    /// β, the weight of the KL term in the <em>gradient</em> (KL warm-up / annealing: the loss differentiated is
+    /// −(E_q[log p(x|z)] − β·KL)). The reported terms are unaffected: <see cref="BatchTerms.Objective"/> stays the true ELBO.
+    /// Default 1 (the ELBO's own gradient). Under estimator A the Monte Carlo KL's gradient (the log p(z) and log q(z|x)
+    /// parts) is scaled by β.
+    /// </summary>
+    public float KlWeight
+    {
+        get => _klWeight;
+        set
+        {
+            if (!(value >= 0) || !float.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "The KL weight β must be a finite number ≥ 0.");
+            _klWeight = value;
+        }
+    }
+
+    private float _klWeight = 1f;
+
     /// <inheritdoc />
     public BatchTerms Evaluate(ReadOnlySpan<float> x, int rows, Rng rng, bool accumulateGradients)
+        => Run(x, rows, rng, accumulateGradients, default, default, default);
+
+    /// <summary>
+    /// As <see cref="Evaluate"/> without gradients, also writing each datapoint's terms (nats): its ELBO estimate into
+    /// <paramref name="objective"/>, its reconstruction term into <paramref name="reconstruction"/> and its KL (closed form, or
+    /// Monte Carlo under estimator A) into <paramref name="kl"/>, each of length ≥ <paramref name="rows"/>. Draws the same
+    /// noise as <see cref="Evaluate"/>, so the two give the same figures from the same generator state.
+    /// </summary>
+    public BatchTerms EvaluateRows(ReadOnlySpan<float> x, int rows, Rng rng, Span<double> objective, Span<double> reconstruction, Span<double> kl)
+    {
+        if (objective.Length < rows || reconstruction.Length < rows || kl.Length < rows)
+            throw new ArgumentException($"Per-datapoint destinations must hold {rows} values.");
+        return Run(x, rows, rng, false, objective, reconstruction, kl);
+    }
+
+    private BatchTerms Run(ReadOnlySpan<float> x, int rows, Rng rng, bool accumulateGradients,
+        Span<double> rowObjective, Span<double> rowRecon, Span<double> rowKl)
     {
         int d = _vae.InputSize, j = _vae.Latent, l = Samples, sampled = rows * l;
         if (x.Length < rows * d) throw new ArgumentException($"x holds {x.Length} values; {rows} rows of {d} need {rows * d}.", nameof(x));
         Ensure(rows);
+        bool perRow = !rowObjective.IsEmpty;
 
         // Encoder: μ, log σ² [rows × J].
         _vae.Encode(x, rows, _pool, out Span<float> mu, out Span<float> logVar);
@@ -84,23 +120,40 @@ public sealed class ElboObjective : IObjective
         // Decoder and reconstruction term; gradients of the loss w.r.t. the decoder outputs overwrite them in place.
         _vae.Decode(z, sampled, _pool, out Span<float> output, out Span<float> outLogVar);
         if (_rowLogLik.Length < sampled) _rowLogLik = new double[sampled];
-        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, x, rows, output, outLogVar, sampled,
+        double recon = DecoderLikelihood.RowLogLikelihoods(_vae.Config, x, rows, output, outLogVar, sampled,
             accumulateGradients, 1f / sampled, _rowLogLik, _pool) / l;
+        if (perRow)
+        {
+            rowRecon[..rows].Clear();
+            rowKl[..rows].Clear();
+            for (int s = 0; s < sampled; s++) rowRecon[s % rows] += _rowLogLik[s];
+            for (int i = 0; i < rows; i++) rowRecon[i] /= l;
+        }
 
         // KL term: closed form (B) or Monte Carlo log q(z|x) − log p(z) (A).
         double kl = 0;
         if (Estimator == Estimator.B)
+        {
             kl = DiagonalGaussian.KlToStandardNormal(mu, logVar);
+            if (perRow)
+                for (int i = 0; i < rows; i++) rowKl[i] = DiagonalGaussian.KlToStandardNormal(mu.Slice(i * j, j), logVar.Slice(i * j, j));
+        }
         else
         {
             for (int s = 0; s < sampled; s++)
             {
                 int i = s % rows;
-                kl += DiagonalGaussian.LogDensity(z.Slice(s * j, j), mu.Slice(i * j, j), logVar.Slice(i * j, j))
+                double term = DiagonalGaussian.LogDensity(z.Slice(s * j, j), mu.Slice(i * j, j), logVar.Slice(i * j, j))
                     - DiagonalGaussian.LogStandardNormal(z.Slice(s * j, j));
+                kl += term;
+                if (perRow) rowKl[i] += term;
             }
             kl /= l;
+            if (perRow)
+                for (int i = 0; i < rows; i++) rowKl[i] /= l;
         }
+        if (perRow)
+            for (int i = 0; i < rows; i++) rowObjective[i] = rowRecon[i] - rowKl[i];
 
         if (accumulateGradients)
             Backward(x, rows, mu, logVar, eps, z, output, outLogVar);
@@ -119,7 +172,8 @@ public sealed class ElboObjective : IObjective
         if (Estimator == Estimator.A)
         {
             // −log p(z) contributes z to dL/dz; log q(z|x) = −½ Σ (log 2π + log σ² + ε²) depends on φ only through log σ².
-            for (int t = 0; t < dz.Length; t++) dz[t] += perSample * z[t];
+            float c = KlWeight * perSample;
+            for (int t = 0; t < dz.Length; t++) dz[t] += c * z[t];
         }
 
         // Through z = μ + exp(½ log σ²) ε:  dL/dμ = Σₗ dL/dzₗ,  dL/dlog σ² = Σₗ dL/dzₗ · ½ σ εₗ.
@@ -138,9 +192,9 @@ public sealed class ElboObjective : IObjective
         }
 
         if (Estimator == Estimator.B)
-            DiagonalGaussian.AddKlGradient(mu, logVar, dMu, dLogVar, 1f / rows);
+            DiagonalGaussian.AddKlGradient(mu, logVar, dMu, dLogVar, KlWeight / rows);
         else
-            for (int t = 0; t < dLogVar.Length; t++) dLogVar[t] -= 0.5f / rows;
+            for (int t = 0; t < dLogVar.Length; t++) dLogVar[t] -= KlWeight * 0.5f / rows;
 
         _vae.EncodeBackward(x, dMu, dLogVar, rows, _pool);
     }

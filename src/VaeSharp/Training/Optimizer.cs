@@ -64,10 +64,27 @@ public sealed class Optimizer
             throw new ArgumentOutOfRangeException(nameof(settings), settings.WeightDecay, "Weight decay must be ≥ 0.");
         _m = new float[arena.Length];
         _v = settings.Kind == OptimizerKind.Adam ? new float[arena.Length] : [];
+        _learningRate = settings.LearningRate;
     }
 
-    /// <summary>Settings.</summary>
+    /// <summary>Settings (with the initial learning rate; see <see cref="LearningRate"/>).</summary>
     public OptimizerSettings Settings { get; }
+
+    private float _learningRate;
+
+    /// <summary>
+    /// The step size the next <see cref="Step"/> uses; starts at <see cref="OptimizerSettings.LearningRate"/> and may be changed
+    /// between steps by a <see cref="LearningRateSchedule"/>. Not saved with the optimizer's state: a schedule recomputes it.
+    /// </summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            if (!(value > 0) || !float.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be a positive number.");
+            _learningRate = value;
+        }
+    }
 
     /// <summary>Updates taken so far.</summary>
     public long Steps { get; private set; }
@@ -103,7 +120,7 @@ public sealed class Optimizer
             var body = new UpdateBody
             {
                 P = p, G = g, M = m, V = v, Length = _arena.Length, Chunks = ChunkCount(pool),
-                Kind = s.Kind, Lr = s.LearningRate, Wd = s.WeightDecay, B1 = s.Beta1, B2 = s.Beta2, Eps = s.Epsilon,
+                Kind = s.Kind, Lr = _learningRate, Wd = s.WeightDecay, B1 = s.Beta1, B2 = s.Beta2, Eps = s.Epsilon,
                 Bc1 = 1f - MathF.Pow(s.Beta1, Steps),
                 SqrtBc2 = MathF.Sqrt(1f - MathF.Pow(s.Beta2, Steps)),
             };

@@ -3,17 +3,27 @@ using Xunit.Abstractions;
 
 namespace VaeSharp.Tests.Data;
 
-/// <summary>Finds the real MNIST files: env VAESHARP_MNIST_DIR, else shared/datasets/mnist in an ancestor of the test folder.</summary>
+/// <summary>Finds the real data files: an environment variable, else shared/datasets/FOLDER in an ancestor of the test folder.</summary>
 internal static class RealData
 {
-    public static string? MnistDirectory()
+    public static string? MnistDirectory() => Find("VAESHARP_MNIST_DIR", "mnist", "train-images-idx3-ubyte.gz");
+
+    /// <summary>frey_rawface.mat: env VAESHARP_FREYFACE_DIR, else shared/datasets/freyface.</summary>
+    public static string? FreyFaceFile() =>
+        Find("VAESHARP_FREYFACE_DIR", "freyface", "frey_rawface.mat") is { } dir ? Path.Combine(dir, "frey_rawface.mat") : null;
+
+    /// <summary>The folder of binarized_mnist_*.amat.gz: env VAESHARP_BINARIZED_MNIST_DIR, else shared/datasets/binarized-mnist.</summary>
+    public static string? BinarizedMnistDirectory() =>
+        Find("VAESHARP_BINARIZED_MNIST_DIR", "binarized-mnist", "binarized_mnist_test.amat.gz");
+
+    private static string? Find(string variable, string folder, string probe)
     {
-        string? env = Environment.GetEnvironmentVariable("VAESHARP_MNIST_DIR");
+        string? env = Environment.GetEnvironmentVariable(variable);
         if (!string.IsNullOrEmpty(env)) return Directory.Exists(env) ? env : null;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "shared", "datasets", "mnist");
-            if (File.Exists(Path.Combine(candidate, "train-images-idx3-ubyte.gz"))) return candidate;
+            string candidate = Path.Combine(dir.FullName, "shared", "datasets", folder);
+            if (File.Exists(Path.Combine(candidate, probe))) return candidate;
         }
         return null;
     }
@@ -28,11 +38,11 @@ public sealed class CatalogTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Names_and_descriptions()
     {
-        Assert.Equal(["mnist-sample", "mnist", "fashion-mnist"], DatasetCatalog.Names);
+        Assert.Equal(["mnist-sample", "mnist", "fashion-mnist", "frey-face", "binarized-mnist"], DatasetCatalog.Names);
         Assert.Equal("mnist-sample", new DatasetRequest().Name);
         foreach (string n in DatasetCatalog.Names) Assert.False(string.IsNullOrWhiteSpace(DatasetCatalog.Describe(n)));
         var e = Assert.Throws<ArgumentException>(() => DatasetCatalog.Load(new DatasetRequest { Name = "cifar" }));
-        Assert.Contains("mnist-sample, mnist, fashion-mnist", e.Message);
+        Assert.Contains("mnist-sample, mnist, fashion-mnist, frey-face, binarized-mnist", e.Message);
         e = Assert.Throws<ArgumentException>(() => DatasetCatalog.Load(new DatasetRequest { Split = "dev" }));
         Assert.Contains("'train' or 'test'", e.Message);
     }

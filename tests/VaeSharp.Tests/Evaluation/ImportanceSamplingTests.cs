@@ -28,7 +28,7 @@ public class ImportanceSamplingTests
         for (int i = 0; i < n; i++) z[i] = (float)(lo + i * h);
         vae.Decode(z, n, WorkerPool.Single, out Span<float> output, out Span<float> logVar);
         var rows = new double[n];
-        DecoderLikelihood.RowLogLikelihoods(vae.Config.Decoder, x, 1, output, logVar, n, false, 0f, rows, WorkerPool.Single);
+        DecoderLikelihood.RowLogLikelihoods(vae.Config, x, 1, output, logVar, n, false, 0f, rows, WorkerPool.Single);
         double max = double.NegativeInfinity;
         var terms = new double[n];
         for (int i = 0; i < n; i++)

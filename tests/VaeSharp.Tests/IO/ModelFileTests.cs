@@ -97,6 +97,46 @@ public sealed class ModelFileTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => ModelFile.Load(Path.Combine(_dir, "nope")));
     }
 
+    [Fact]
+    public void GaussianDecoderOptionsRoundTripAndOldManifestsLoadAsThePapersDecoder()
+    {
+        var config = new ModelConfig
+        {
+            InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = [5], Latent = 2, Decoder = DecoderKind.Gaussian,
+            DecoderVariance = DecoderVariance.Fixed, DecoderSigma = 0.25f, GaussianMean = GaussianMean.Identity,
+        };
+        var vae = new Vae(config);
+        vae.Initialize(Initialization.PyTorchDefault, new Rng(4));
+        ModelFile.Save(_dir, vae, new TrainingState(), null);
+        var loaded = ModelFile.Load(_dir).Model;
+        Assert.Equal(config with { Hidden = loaded.Config.Hidden }, loaded.Config);
+        Assert.Null(((Vae)loaded).DecoderLogVar);
+        Assert.Equal(vae.Arena.Values, loaded.Arena.Values);
+
+        var floored = new Vae(config with { DecoderVariance = DecoderVariance.Learned, DecoderSigma = 1f, LogVarMin = -3.5f });
+        ModelFile.Save(_dir, floored, new TrainingState(), null);
+        Assert.Equal(-3.5f, ModelFile.Load(_dir).Model.Config.LogVarMin);
+
+        // A manifest written before these options existed: a learned, unfloored variance and a sigmoid mean.
+        ModelFile.Save(_dir, NewModel(DecoderKind.Gaussian), new TrainingState(), null);
+        string manifest = Path.Combine(_dir, ModelFile.ManifestFile);
+        var json = JsonNode.Parse(File.ReadAllText(manifest))!;
+        var arch = json["architecture"]!.AsObject();
+        foreach (var key in new[] { "decoder_variance", "decoder_sigma", "log_var_min", "gaussian_mean" })
+            Assert.True(arch.Remove(key), $"the manifest has no '{key}'");
+        File.WriteAllText(manifest, json.ToJsonString());
+        var old = ModelFile.Load(_dir).Model.Config;
+        Assert.Equal(DecoderVariance.Learned, old.DecoderVariance);
+        Assert.Equal(GaussianMean.Sigmoid, old.GaussianMean);
+        Assert.Null(old.LogVarMin);
+        Assert.Equal(1f, old.DecoderSigma);
+
+        arch["decoder_sigma"] = -1;
+        File.WriteAllText(manifest, json.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(_dir));
+        Assert.Contains(ModelFile.ManifestFile, e.Message);
+    }
+
     [Theory]
     [InlineData(ModelKind.Ae, DecoderKind.Bernoulli, true)]
     [InlineData(ModelKind.LinearAe, DecoderKind.Gaussian, false)]

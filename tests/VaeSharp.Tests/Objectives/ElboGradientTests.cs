@@ -1,3 +1,4 @@
+using VaeSharp.Distributions;
 using VaeSharp.Layers;
 using VaeSharp.Models;
 using VaeSharp.Numerics;
@@ -32,6 +33,69 @@ public class ElboGradientTests
         // A fixed ε: every evaluation re-creates the generator with the same seed.
         double Loss() => -objective.Evaluate(x, 4, new Rng(99), false).Objective / 4;
         GradientCheck.AssertMatches(vae.Arena, Loss, () => objective.Evaluate(x, 4, new Rng(99), true));
+    }
+
+    /// <summary>Every Gaussian decoder variant: mean link × learned (with and without the soft floor) or fixed variance.</summary>
+    [Theory]
+    [InlineData(GaussianMean.Sigmoid, DecoderVariance.Fixed, 0.7f, null, Estimator.B)]
+    [InlineData(GaussianMean.Identity, DecoderVariance.Fixed, 1f, null, Estimator.B)]
+    [InlineData(GaussianMean.Identity, DecoderVariance.Fixed, 0.5f, null, Estimator.A)]
+    [InlineData(GaussianMean.Identity, DecoderVariance.Learned, 1f, null, Estimator.B)]
+    [InlineData(GaussianMean.Sigmoid, DecoderVariance.Learned, 1f, -0.3f, Estimator.B)]
+    [InlineData(GaussianMean.Identity, DecoderVariance.Learned, 1f, 0.2f, Estimator.A)]
+    public void GaussianDecoderVariantsHaveCorrectGradients(GaussianMean mean, DecoderVariance variance, float sigma, float? floor, Estimator estimator)
+    {
+        var config = new ModelConfig
+        {
+            InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 3, Activation = Activation.Tanh,
+            Decoder = DecoderKind.Gaussian, GaussianMean = mean, DecoderVariance = variance, DecoderSigma = sigma, LogVarMin = floor,
+        };
+        var vae = new Vae(config);
+        Assert.Equal(variance == DecoderVariance.Learned, vae.DecoderLogVar is not null);
+        vae.Initialize(Initialization.Normal, new Rng(7), scale: 0.5f);
+        var rng = new Rng(11);
+        var x = new float[4 * 6];
+        for (int i = 0; i < x.Length; i++) x[i] = mean == GaussianMean.Identity ? 2f * rng.NextFloat() - 1f : 0.1f + 0.8f * rng.NextFloat();
+        if (floor is { } f)
+        {
+            // The log-variance head's outputs must straddle the floor, so both sides of the soft clamp are exercised.
+            vae.Decode(new float[3 * 4].Select((_, i) => 0.3f * (i % 5 - 2)).ToArray(), 4, WorkerPool.Single, out _, out Span<float> r);
+            Assert.Contains(r.ToArray(), v => v < f);
+            Assert.Contains(r.ToArray(), v => v > f);
+        }
+        var objective = new ElboObjective(vae, estimator, 2);
+        double Loss() => -objective.Evaluate(x, 4, new Rng(99), false).Objective / 4;
+        GradientCheck.AssertMatches(vae.Arena, Loss, () => objective.Evaluate(x, 4, new Rng(99), true));
+    }
+
+    [Fact]
+    public void FixedVarianceLikelihoodIsScaledSquaredErrorPlusConstant()
+    {
+        var spec = GaussianDecoder.From(new ModelConfig
+        {
+            InputSize = 3, ImageWidth = 3, ImageHeight = 1, Hidden = [], Latent = 1,
+            Decoder = DecoderKind.Gaussian, GaussianMean = GaussianMean.Identity, DecoderVariance = DecoderVariance.Fixed, DecoderSigma = 0.5f,
+        });
+        float[] x = [0.3f, -1.2f, 2f], m = [0.1f, -1f, 1.5f];
+        double sq = 0;
+        for (int i = 0; i < 3; i++) sq += (x[i] - m[i]) * (double)(x[i] - m[i]);
+        double expected = -0.5 * 3 * (Math.Log(2 * Math.PI) + Math.Log(0.25)) - sq / (2 * 0.25);
+        Assert.Equal(expected, spec.LogLikelihood(x, m, default, default, default, 1f), 5);
+    }
+
+    [Fact]
+    public void SoftLogVarianceFloorIsSmoothAndAboveTheFloor()
+    {
+        var spec = GaussianDecoder.Paper with { LogVarMin = -2f };
+        foreach (float r in new[] { -50f, -5f, -2f, 0f, 3f, 30f })
+        {
+            float s = spec.LogVariance(r);
+            Assert.True(s > -2f || (r < -10f && s == -2f), $"s({r}) = {s} below the floor");
+            double exact = -2 + Math.Log(1 + Math.Exp(r + 2));
+            Assert.True(Math.Abs(s - exact) < 1e-5 * (1 + Math.Abs(exact)), $"s({r}) = {s}, expected {exact}");
+        }
+        Assert.Equal(30f, spec.LogVariance(30f), 4);    // far above the floor it is the identity
+        Assert.Equal(3f, GaussianDecoder.Paper.LogVariance(3f)); // no floor: s = r
     }
 
     [Fact]

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using VaeSharp.Data;
+using VaeSharp.Experiments;
+using VaeSharp.Training;
+
+namespace VaeSharp.Cli;
+
+/// <summary><c>vae experiment</c>: the paper's experiments (and later ones), each one command, resumable, writing into --out.</summary>
+internal static class ExperimentCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("experiment", "Reproduce an experiment: trains (or resumes) its runs under --out/runs and writes its tables and figures into --out.");
+        cmd.Subcommands.Add(Figure2());
+        cmd.Subcommands.Add(Figure4());
+        cmd.Subcommands.Add(Figure5());
+        return cmd;
+    }
+
+    private sealed record Common(Option<string> Dataset, Option<string?> DataDir, Option<long> Budget, Option<string> Out,
+        Option<int> Threads, Option<ulong> Seed)
+    {
+        public Option[] All => [Dataset, DataDir, Budget, Out, Threads, Seed];
+
+        public ExperimentOptions Options(ParseResult pr)
+        {
+            long budget = pr.GetValue(Budget);
+            if (budget < 1) throw new ArgumentException($"--budget-samples must be positive (got {budget}).");
+            int threads = pr.GetValue(Threads);
+            if (threads < 1) throw new ArgumentException($"--threads must be positive (got {threads}).");
+            string outDir = pr.GetValue(Out)!;
+            if (string.IsNullOrWhiteSpace(outDir)) throw new ArgumentException("--out must name a folder.");
+            return new ExperimentOptions { Out = outDir, BudgetSamples = budget, Threads = threads, Seed = pr.GetValue(Seed) };
+        }
+    }
+
+    private static Common MakeCommon(string defaultDataset, long defaultBudget)
+    {
+        var dataset = new Option<string>("--dataset") { Description = "mnist or frey-face (mnist-sample, the bundled digits, for a quick try).", DefaultValueFactory = _ => defaultDataset };
+        dataset.AcceptOnlyFromAmong("mnist", "frey-face", "mnist-sample");
+        var budget = new Option<long>("--budget-samples")
+        {
+            Description = "Training samples per run (the paper: 10^8). A finished run is extended when the budget grows.",
+            DefaultValueFactory = _ => defaultBudget,
+        };
+        var output = new Option<string>("--out") { Description = "Experiment folder (runs are shared between figures).", DefaultValueFactory = _ => "runs/paper" };
+        return new Common(dataset, CommonOptions.DataDir(), budget, output, CommonOptions.Threads(), CommonOptions.Seed());
+    }
+
+    private static int[] ParseLatents(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]) || values[i] < 1 || values[i] > 4096)
+                throw new ArgumentException($"{option} takes latent sizes from 1 to 4096 separated by commas, like 3,5,10 (got '{text}').");
+        if (values.Length == 0) throw new ArgumentException($"{option} needs at least one latent size.");
+        return values;
+    }
+
+    private static (Dataset Train, Dataset Test) Load(string name, string? dataDir) =>
+        (CommonOptions.Load(name, "train", dataDir), CommonOptions.Load(name, "test", dataDir));
+
+    private static void Report(CurveProgress p)
+    {
+        if (p.Point is not { } q) return;
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-26} {1,13:N0} samples  train {2,9:F2}  test {3,9:F2}  ({4:F0} s training)",
+            p.Run, q.Samples, q.Train, q.Test, q.Seconds));
+    }
+
+    private static Command Figure2()
+    {
+        var c = MakeCommon("mnist", 10_000_000);
+        var latents = new Option<string?>("--latents") { Description = "Latent sizes (default: the paper's, MNIST 3,5,10,20,200; Frey Face 2,5,10,20)." };
+        var methods = new Option<string>("--methods") { Description = "Methods compared.", DefaultValueFactory = _ => "aevb,wake-sleep" };
+        var cmd = new Command("fig2", "Figure 2: AEVB against wake-sleep, train and test lower bound against training samples, one panel per latent size.");
+        foreach (var o in c.All) cmd.Options.Add(o);
+        cmd.Options.Add(latents);
+        cmd.Options.Add(methods);
+        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        {
+            var o = c.Options(pr);
+            string dataset = pr.GetValue(c.Dataset)!;
+            int[] js = pr.GetValue(latents) is { } l ? ParseLatents(l, "--latents") : [.. PaperExperiments.Figure2Latents(dataset)];
+            var ms = pr.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(m => ObjectiveFactory.ParseMethod(m, "--methods")).Distinct().ToArray();
+            var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
+            Console.WriteLine($"Figure 2 on {dataset}: N_z = {string.Join(", ", js)}; {string.Join(" and ", ms.Select(ObjectiveFactory.MethodName))}; " +
+                $"{o.BudgetSamples:N0} training samples per run; {o.Threads} thread(s); into {o.Out}");
+            var written = PaperExperiments.Figure2(o, dataset, train, test, js, ms, Report, Console.WriteLine, cancel);
+            Console.WriteLine("wrote " + string.Join(", ", written));
+            return 0;
+        })));
+        return cmd;
+    }
+
+    private static Command Figure4()
+    {
+        var c = MakeCommon("mnist", 10_000_000);
+        var steps = new Option<int>("--steps") { Description = "Grid points per axis.", DefaultValueFactory = _ => 20 };
+        var cmd = new Command("fig4", "Figure 4: the learned 2-D manifold (trains the 2-D AEVB run if it is not there yet).");
+        foreach (var o in c.All) cmd.Options.Add(o);
+        cmd.Options.Add(steps);
+        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        {
+            var o = c.Options(pr);
+            int s = pr.GetValue(steps);
+            if (s is < 2 or > 100) throw new ArgumentException($"--steps must be between 2 and 100 (got {s}).");
+            string dataset = pr.GetValue(c.Dataset)!;
+            var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
+            string path = PaperExperiments.Figure4(o, dataset, train, test, s, Report, Console.WriteLine, cancel);
+            Console.WriteLine($"wrote {path}");
+            return 0;
+        })));
+        return cmd;
+    }
+
+    private static Command Figure5()
+    {
+        var c = MakeCommon("mnist", 10_000_000);
+        var latents = new Option<string>("--latents") { Description = "Latent sizes.", DefaultValueFactory = _ => "2,5,10,20" };
+        var cmd = new Command("fig5", "Figure 5: samples from AEVB models with 2-, 5-, 10- and 20-D latent spaces, side by side.");
+        foreach (var o in c.All) cmd.Options.Add(o);
+        cmd.Options.Add(latents);
+        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        {
+            var o = c.Options(pr);
+            string dataset = pr.GetValue(c.Dataset)!;
+            var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
+            string path = PaperExperiments.Figure5(o, dataset, train, test, ParseLatents(pr.GetValue(latents)!, "--latents"), Report, Console.WriteLine, cancel);
+            Console.WriteLine($"wrote {path}");
+            return 0;
+        })));
+        return cmd;
+    }
+}
