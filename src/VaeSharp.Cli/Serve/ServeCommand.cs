@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using VaeSharp.Numerics;
 
 namespace VaeSharp.Cli.Serve;
@@ -27,13 +26,10 @@ internal static class ServeCommand
         {
             model, model2, port, host, open, count, dataset, dataDir, threads,
         };
-        // The action takes no cancellation token, so System.CommandLine installs no Ctrl+C handler of its own (whose time
-        // limit could end the process before the server has stopped): Ctrl+C and SIGTERM are handled here.
-        cmd.SetAction(pr => Program.Guard(() =>
+        cmd.SetAction((pr, invocationCancel) => Task.FromResult(Program.Guard(() =>
         {
-            using var stop = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            // Ctrl+C and SIGTERM reach the program as Program.Stop (see Program.Run); either ends the server.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationCancel, Program.Stop);
             var cancel = stop.Token;
             int n = pr.GetValue(count);
             if (n < 1) throw new ArgumentException($"--count must be positive (got {n}).");
@@ -66,7 +62,7 @@ internal static class ServeCommand
             }
             Console.WriteLine("stopped.");
             return 0;
-        }));
+        })));
         return cmd;
     }
 
