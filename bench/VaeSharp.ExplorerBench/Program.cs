@@ -42,6 +42,7 @@ try
     Console.WriteLine($"browser          {r.GetProperty("userAgent").GetString()}");
     Console.WriteLine($"decode           {r.GetProperty("decodeMs").GetDouble():F3} ms per z (median of {rounds} rounds of {decodes})");
     Console.WriteLine($"view update      {r.GetProperty("viewMs").GetDouble():F3} ms per z (decode + paint + map + sliders)");
+    Console.WriteLine($"  of which       paint {r.GetProperty("paintMs").GetDouble():F3} ms, map redraw {r.GetProperty("mapMs").GetDouble():F3} ms, sliders {r.GetProperty("slidersMs").GetDouble():F3} ms (each timed alone)");
     return 0;
 }
 finally

@@ -97,12 +97,13 @@ class Panel {
 
   describeProjection() {
     const p = this.plane, n = this.test.count;
+    const means = this.model.deterministic ? 'codes f(x)' : 'means μ(x)';
     if (p.kind === 'latent')
-      return this.J === 1 ? `Horizontal: z₁ (a one-dimensional latent space). ${n} test means.`
-        : `Axes: z₁ → and z₂ ↑, the latent space itself. ${n} test means μ(x), coloured by label.`;
+      return this.J === 1 ? `Horizontal: z₁ (a one-dimensional latent space). ${n} test ${means}.`
+        : `Axes: z₁ → and z₂ ↑, the latent space itself. ${n} test ${means}, coloured by label.`;
     const terms = axis => [...axis.keys()].sort((a, b) => Math.abs(axis[b]) - Math.abs(axis[a])).slice(0, 3)
       .map((j, k) => `${k === 0 ? (axis[j] < 0 ? '−' : '') : (axis[j] < 0 ? ' − ' : ' + ')}${Math.abs(axis[j]).toFixed(2)} z${subscript(j + 1)}`).join('') + ' …';
-    return `PCA of the ${n} test means μ(x) (J = ${this.J}): horizontal PC1 (${(100 * p.explained[0]).toFixed(1)}% of their variance), ` +
+    return `PCA of the ${n} test ${means} (J = ${this.J}): horizontal PC1 (${(100 * p.explained[0]).toFixed(1)}% of their variance), ` +
       `vertical PC2 (${(100 * p.explained[1]).toFixed(1)}%). The map decodes z = m̄ + u·PC1 + v·PC2. PC1 ≈ ${terms(p.axes[0])}; PC2 ≈ ${terms(p.axes[1])}.`;
   }
 }
@@ -245,10 +246,14 @@ class Explorer {
 
   setZ(p, z, source) {
     p.z = Float64Array.from(z);
+    const focused = document.activeElement;
     for (const s of p.el.sliders) {
-      if (source !== 'slider' || document.activeElement !== s.input) s.input.value = p.z[s.j];
-      s.out.textContent = fmt(p.z[s.j]);
-      s.input.setAttribute('aria-valuetext', fmt(p.z[s.j]));
+      const text = fmt(p.z[s.j]);
+      if (text === s.text) continue; // DOM writes only where the shown value changes
+      s.text = text;
+      if (source !== 'slider' || focused !== s.input) s.input.valueAsNumber = p.z[s.j];
+      s.out.textContent = text;
+      s.input.setAttribute('aria-valuetext', text);
     }
     p.mapView.overlay.current = p.plane.project(p.z);
     p.mapView.render();
@@ -660,7 +665,7 @@ function hooks(app) {
       const zs = Array.from({ length: n }, () => Float64Array.from(rng.fillNormal(new Float32Array(p.J))));
       const out = new Float32Array(p.model.inputSize);
       for (const z of zs) p.model.decode(z, out); // warm-up: let the JIT optimize the loops
-      const decode = [], frame = [];
+      const decode = [], frame = [], paint = [], map = [], sliders = [];
       for (let r = 0; r < rounds; r++) {
         let t = performance.now();
         for (const z of zs) p.model.decode(z, out);
@@ -668,9 +673,21 @@ function hooks(app) {
         t = performance.now();
         for (const z of zs) app.setZ(p, z);
         frame.push((performance.now() - t) / n);
+        t = performance.now();
+        for (let i = 0; i < n; i++) paintImage(p.el.decoded, out, p.model.width, p.model.height);
+        paint.push((performance.now() - t) / n);
+        t = performance.now();
+        for (let i = 0; i < n; i++) p.mapView.render();
+        map.push((performance.now() - t) / n);
+        t = performance.now();
+        for (const z of zs) for (const s of p.el.sliders) { s.text = fmt(z[s.j]); s.input.valueAsNumber = z[s.j]; s.out.textContent = s.text; s.input.setAttribute('aria-valuetext', s.text); }
+        sliders.push((performance.now() - t) / n);
       }
       const median = a => a.slice().sort((x, y) => x - y)[a.length >> 1];
-      return { model: p.model.describe(), decodeMs: median(decode), viewMs: median(frame), n, rounds, userAgent: navigator.userAgent };
+      return {
+        model: p.model.describe(), decodeMs: median(decode), viewMs: median(frame), paintMs: median(paint), mapMs: median(map), slidersMs: median(sliders),
+        n, rounds, userAgent: navigator.userAgent,
+      };
     },
     canvasBytes: selector => canvasBytes(document.querySelector(selector)),
   };

@@ -5,8 +5,10 @@
 //   encoder: x → [encoder.hidden.i: Linear + activation]* → heads encoder.mu and encoder.logvar (a VAE), or a single
 //            encoder.code head (a deterministic autoencoder: σ = 0);
 //   decoder: z → [decoder.hidden.i: Linear + activation]* → decoder.logits (Bernoulli: pixel = sigmoid(logit)) or
-//            decoder.mean (Gaussian: pixel = sigmoid(mean)); decoder.logvar is not needed for pictures.
-// Every Linear is PyTorch's nn.Linear: weight [out × in], bias [out], y = x·Wᵀ + b (docs/MODEL-FILES.md).
+//            decoder.mean (Gaussian: pixel = sigmoid(mean), except the linear autoencoder's, which is the output itself,
+//            as in Models/Autoencoder.cs), clamped to [0, 1]; decoder.logvar is not needed for pictures.
+// Every Linear is PyTorch's nn.Linear: weight [out × in], bias [out] (absent when architecture.bias is false),
+// y = x·Wᵀ + b (docs/MODEL-FILES.md).
 
 /** Parses a safetensors file (8-byte little-endian header length, JSON header, little-endian data). */
 export function parseSafetensors(buffer) {
@@ -98,17 +100,21 @@ export class Dense {
   }
 }
 
-function layer(tensors, name) {
-  const weight = tensors.get(name + '.weight'), bias = tensors.get(name + '.bias');
+function layer(tensors, name, hasBias) {
+  const weight = tensors.get(name + '.weight');
+  let bias = tensors.get(name + '.bias');
   if (!weight && !bias) return null;
-  if (!weight || !bias) throw new Error(`model.safetensors: '${name}' needs both .weight and .bias`);
+  if (!weight) throw new Error(`model.safetensors: '${name}.bias' has no .weight`);
+  if (hasBias && !bias) throw new Error(`model.safetensors: '${name}.bias' is missing`);
+  if (!hasBias && bias) throw new Error(`model.safetensors: '${name}.bias' is there but model.json says the layers have no bias`);
+  if (!bias) bias = { shape: [weight.shape[0]], data: new Float32Array(weight.shape[0]) };
   return new Dense(name, weight, bias);
 }
 
-function stack(tensors, prefix) {
+function stack(tensors, prefix, hasBias) {
   const layers = [];
   for (let i = 0; ; i++) {
-    const l = layer(tensors, `${prefix}.${i}`);
+    const l = layer(tensors, `${prefix}.${i}`, hasBias);
     if (!l) return layers;
     layers.push(l);
   }
@@ -135,11 +141,15 @@ export class LatentModel {
     this.f = activations[act];
     if (!(this.width * this.height === this.inputSize)) throw new Error(`model.json: image ${this.width}×${this.height} does not match input size ${this.inputSize}`);
 
-    this.encoderHidden = stack(tensors, 'encoder.hidden');
-    this.encoderMu = layer(tensors, 'encoder.mu') ?? layer(tensors, 'encoder.code');
-    this.encoderLogVar = layer(tensors, 'encoder.logvar');
-    this.decoderHidden = stack(tensors, 'decoder.hidden');
-    this.decoderOut = layer(tensors, 'decoder.logits') ?? layer(tensors, 'decoder.mean');
+    const bias = a.bias !== false;
+    this.encoderHidden = stack(tensors, 'encoder.hidden', bias);
+    this.encoderMu = layer(tensors, 'encoder.mu', bias) ?? layer(tensors, 'encoder.code', bias);
+    this.encoderLogVar = layer(tensors, 'encoder.logvar', bias);
+    this.decoderHidden = stack(tensors, 'decoder.hidden', bias);
+    this.decoderOut = layer(tensors, 'decoder.logits', bias) ?? layer(tensors, 'decoder.mean', bias);
+    // Pixels are sigmoid(output), but for the linear autoencoder's Gaussian decoder, whose mean is the output itself.
+    const identityOut = this.kind === 'linear-ae' && this.decoderKind === 'gaussian';
+    this.outputTransform = identityOut ? v => Math.min(1, Math.max(0, v)) : v => Math.min(1, Math.max(0, 1 / (1 + Math.exp(-v))));
     if (!this.encoderMu) throw new Error('model.safetensors: no encoder head (encoder.mu or encoder.code)');
     if (!this.decoderOut) throw new Error('model.safetensors: no decoder head (decoder.logits or decoder.mean)');
     this.deterministic = this.encoderLogVar === null;
@@ -207,7 +217,7 @@ export class LatentModel {
   decode(z, out) {
     if (z.length !== this.latent) throw new Error(`decode: expected ${this.latent} latent values, got ${z.length}`);
     const h = this.runTrunk(this.decoderHidden, z);
-    return this.decoderOut.forward(h, out ?? new Float32Array(this.inputSize), activations.sigmoid);
+    return this.decoderOut.forward(h, out ?? new Float32Array(this.inputSize), this.outputTransform);
   }
 
   /** A short description: 784-500-20 tanh, Bernoulli decoder. */

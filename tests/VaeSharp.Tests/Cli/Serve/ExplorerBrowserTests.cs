@@ -3,6 +3,7 @@ using MathNet.Numerics.LinearAlgebra;
 using Microsoft.Playwright;
 using VaeSharp.Imaging;
 using VaeSharp.IO;
+using VaeSharp.Models;
 using VaeSharp.Numerics;
 using Xunit.Abstractions;
 
@@ -297,6 +298,49 @@ public sealed class ExplorerBrowserTests(ExplorerFixture fx, BrowserFixture brow
         }
         string caption = await page.Locator(".explore-card.model-2 .projection").InnerTextAsync();
         Assert.Contains("PCA of the 1000 test means", caption);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [ChromiumFact]
+    public async Task AutoencodersAreShownAsDeterministicAndComputedAsTheLibraryDoes()
+    {
+        // Two kinds without a log-variance head, with fixed random weights: a deep AE (encoder.code, Bernoulli decoder) and
+        // a linear AE without biases whose Gaussian decoder's mean is its output itself (clamped to [0, 1]).
+        string root = Path.Combine(fx.Root, "ae-" + Guid.NewGuid().ToString("N"));
+        var configs = new[]
+        {
+            new ModelConfig { Kind = ModelKind.Ae, InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [24], Latent = 3, Activation = VaeSharp.Layers.Activation.Relu },
+            new ModelConfig { Kind = ModelKind.LinearAe, Bias = false, InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [], Latent = 4, Decoder = DecoderKind.Gaussian },
+        };
+        var explorers = new List<VaeSharp.Cli.Serve.ExplorerModel>();
+        using var pool = new WorkerPool(1);
+        for (int k = 0; k < configs.Length; k++)
+        {
+            var model = ModelFactory.Create(configs[k]);
+            model.Initialize(VaeSharp.Models.Initialization.PyTorchDefault, Rng.ForStream(21, (ulong)k));
+            string dir = Path.Combine(root, $"ae{k}");
+            ModelFile.Save(dir, model, new TrainingState { Dataset = "mnist-sample" }, null);
+            explorers.Add(VaeSharp.Cli.Serve.ExplorerModel.Load(dir, null, null, 200, pool, ExplorerFixture.LoadSplit));
+        }
+        await using var server = await VaeSharp.Cli.Serve.ExplorerServer.StartAsync(explorers, "127.0.0.1", 0);
+        var (page, errors) = await Open(server.Address);
+        var models = await page.EvaluateAsync<JsonElement>("() => window.explorer.models");
+        for (int k = 0; k < configs.Length; k++)
+        {
+            Assert.True(models[k].GetProperty("deterministic").GetBoolean());
+            var loaded = ModelFile.Load(Path.Combine(root, $"ae{k}"));
+            var x = fx.Test.Row(3);
+            var code = new float[loaded.Model.Latent];
+            loaded.Model.EncodeMean(x, 1, code, WorkerPool.Single);
+            var r = await page.EvaluateAsync<JsonElement>("([k, x]) => window.explorer.encode(k, x)", new object[] { k, x.ToArray().Select(v => (double)v).ToArray() });
+            Close(code, Floats(r.GetProperty("mu")), Tolerance, $"{configs[k].Kind} code");
+            Assert.All(Floats(r.GetProperty("sigma")), v => Assert.Equal(0f, v));
+            var z = code.Select(v => v * 1.5f + 0.3f).ToArray();
+            var got = Floats(await page.EvaluateAsync<JsonElement>("([k, z]) => window.explorer.decode(k, z)", new object[] { k, z.Select(v => (double)v).ToArray() }));
+            var expected = new float[784];
+            loaded.Model.DecodeMean(z, 1, expected, WorkerPool.Single);
+            Close(expected, got, Tolerance, $"{configs[k].Kind} decode");
+        }
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 
