@@ -26,7 +26,7 @@ internal static class CommonOptions
 
     public static Option<string?> DataDir() => new("--data-dir")
     {
-        Description = "Folder holding the data set's IDX files (.gz or not); default: the cache folder, else download.",
+        Description = "Folder holding the data set's files under their published names (IDX .gz or not, frey_rawface.mat, binarized_mnist_*.amat[.gz]); default: the cache folder, else download.",
     };
 
     public static Option<int> Threads() => new("--threads")

@@ -15,8 +15,8 @@ internal static class ModelCommands
         var model = CommonOptions.Model();
         var dataset = CommonOptions.ModelDataset();
         var dataDir = CommonOptions.DataDir();
-        var split = new Option<string>("--split") { Description = "Split to evaluate.", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = new Option<string>("--split") { Description = "Split to evaluate (valid: binarized-mnist only).", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "valid", "test");
         var threads = CommonOptions.Threads();
         var importance = new Option<int>("--importance-samples")
         {
@@ -37,14 +37,16 @@ internal static class ModelCommands
         cmd.SetAction(pr => Program.Guard(() =>
         {
             string dir = pr.GetValue(model)!;
-            var loaded = ModelFile.Load(dir);
+            var loaded = RunFolders.LoadModel(dir);
             string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
             var data = ModelData.Load(dir, loaded.State, pr.GetValue(dataset), pr.GetValue(split)!, pr.GetValue(dataDir));
             int k = pr.GetValue(importance), n = pr.GetValue(limit), drawCount = pr.GetValue(draws);
-            if (k < 0) throw new ArgumentException($"--importance-samples must be ≥ 0 (got {k}).");
-            if (n < 0) throw new ArgumentException($"--limit must be ≥ 0 (got {n}).");
-            if (drawCount < 1) throw new ArgumentException($"--draws must be a positive whole number (got {drawCount}).");
+            if (k < 0) throw new UsageException($"--importance-samples must be ≥ 0 (got {k}).");
+            if (n < 0) throw new UsageException($"--limit must be ≥ 0 (got {n}).");
+            if (drawCount < 1) throw new UsageException($"--draws must be a positive whole number (got {drawCount}).");
             if (n > 0 && n < data.Count) data = data.Subset([.. Enumerable.Range(0, n)]);
+            MemoryBudget.Require(MemoryBudget.EvaluationBytes(loaded.Model.Config, loaded.State.BatchSize, loaded.State.Samples, data.Count, k),
+                $"evaluating {data.Count} images{(k > 0 ? $" with --importance-samples {k}" : "")}");
             var ci = CultureInfo.InvariantCulture;
             int threadCount = Math.Max(1, pr.GetValue(threads));
             if (loaded.Model is not VaeSharp.Models.Vae vae)
@@ -68,6 +70,7 @@ internal static class ModelCommands
                 Binarization = Enum.Parse<VaeSharp.Data.Binarization>(st.Binarization, ignoreCase: true),
                 Estimator = Enum.Parse<VaeSharp.Objectives.Estimator>(st.Estimator, ignoreCase: true),
                 Samples = st.Samples, BatchSize = st.BatchSize, Seed = st.Seed, Draws = drawCount, ImportanceSamples = k,
+                ImportanceProgress = k > 0 ? EvalProgress.Reporter(k) : null,
             };
             using var pool = new WorkerPool(threadCount);
             var r = DatasetEvaluation.Run(vae, data, settings, pool);
@@ -88,7 +91,8 @@ internal static class ModelCommands
                     Console.WriteLine(string.Format(ci, "  between draws   log p(x) {0:F3} ± {1:F3} (mean ± sd of the {2} draws' means)",
                         r.LogLikelihoodBetweenDraws.Mean, r.LogLikelihoodBetweenDraws.StandardDeviation, drawCount));
                 for (int b = 0; b < r.BoundSizes.Length; b++)
-                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples)", Pm(r.BoundEstimate(b)), r.BoundSizes[b]));
+                    Console.WriteLine(string.Format(ci, "  IWAE bound      {0} (K' = {1}, the first K' of the same samples{2})", Pm(r.BoundEstimate(b)), r.BoundSizes[b],
+                        b == 0 ? "" : string.Format(ci, "; L_K' − L_1 = {0:F3} ± {1:F3} paired", r.BoundGain(b).Mean, r.BoundGain(b).StandardError)));
             }
             var a = r.Activity;
             Console.WriteLine(string.Format(ci, "  active units    {0} of {1} (Cov_x E_q[z_u] > {2})", a.ActiveUnits, a.Activity.Length, a.Threshold));
@@ -140,9 +144,10 @@ internal static class ModelCommands
         var cmd = new Command("sample", "Decode draws z ~ N(0, I) into a grid of images.") { model, output, count, seed };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var vae = ModelFile.Load(pr.GetValue(model)!).Model;
+            var vae = RunFolders.LoadModel(pr.GetValue(model)!).Model;
             int n = pr.GetValue(count);
-            if (n < 1) throw new ArgumentException($"--count must be positive (got {n}).");
+            if (n < 1) throw new UsageException($"--count must be positive (got {n}).");
+            RunFolders.CheckPicture(vae.Config, n, Math.Min(n, 10), "--count");
             Save(Pictures.Samples(vae, n, Math.Min(n, 10), pr.GetValue(seed)), pr.GetValue(output)!);
             return 0;
         }));
@@ -159,10 +164,10 @@ internal static class ModelCommands
         var cmd = new Command("reconstruct", "Test images above their reconstructions (decoded from z = μ(x)).") { model, output, dataset, dataDir, count };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var loaded = ModelFile.Load(pr.GetValue(model)!);
+            var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
             var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             int n = Math.Min(pr.GetValue(count), data.Count);
-            if (n < 1) throw new ArgumentException($"--count must be positive (got {pr.GetValue(count)}).");
+            if (n < 1) throw new UsageException($"--count must be positive (got {pr.GetValue(count)}).");
             Save(Pictures.Reconstructions(loaded.Model, data.Features, n), pr.GetValue(output)!);
             return 0;
         }));
@@ -177,9 +182,10 @@ internal static class ModelCommands
         var cmd = new Command("manifold", "The learned 2-D manifold: a grid of z through the inverse normal CDF, decoded (paper Figure 4).") { model, output, steps };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var vae = ModelFile.Load(pr.GetValue(model)!).Model;
+            var vae = RunFolders.LoadModel(pr.GetValue(model)!).Model;
             int s = pr.GetValue(steps);
-            if (s < 2) throw new ArgumentException($"--steps must be at least 2 (got {s}).");
+            if (s < 2) throw new UsageException($"--steps must be at least 2 (got {s}).");
+            if (vae.Latent == 2) RunFolders.CheckPicture(vae.Config, (long)s * s, s, "--steps");
             Save(Pictures.Manifold(vae, s), pr.GetValue(output)!);
             return 0;
         }));
@@ -196,7 +202,7 @@ internal static class ModelCommands
         var cmd = new Command("latent-map", "Test-set means μ(x) in a 2-D latent space, coloured by label.") { model, output, dataset, dataDir, threads };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var loaded = ModelFile.Load(pr.GetValue(model)!);
+            var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
             var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
             Save(Pictures.LatentMap(loaded.Model, data, pool), pr.GetValue(output)!);

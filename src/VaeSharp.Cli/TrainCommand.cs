@@ -49,13 +49,18 @@ internal static class TrainCommand
         var lr = new Option<float?>("--lr") { Description = "Learning rate (default: adam 0.001, adagrad 0.01, sgd 0.01)." };
         var eps = new Option<float?>("--eps") { Description = "ε added to the optimizer's denominator (default: adam 1e-8, adagrad 1e-10; the IWAE paper's Adam uses 1e-4)." };
         var weightDecay = new Option<float>("--weight-decay") { Description = "λ of ½λ‖θ‖² per datapoint; 1/N is the paper's N(0, I) prior on the parameters.", DefaultValueFactory = _ => 0f };
-        var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
+        var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian or already-binary data), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
         var validation = new Option<int>("--validation") { Description = "Training images held out as a validation split.", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Run folder: model, metrics and pictures.", DefaultValueFactory = _ => "runs/vae" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last finished epoch." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint." };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes")
+        {
+            Description = "Also checkpoint inside an epoch every M minutes (0: only after each epoch), so a crash loses at most that much.",
+            DefaultValueFactory = _ => 10,
+        };
         var data = new DataOptions();
         var download = new DownloadCliOptions();
 
@@ -63,7 +68,7 @@ internal static class TrainCommand
         {
             dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
             decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
-            eps, weightDecay, binarize, validation, seed, threads, output, resume,
+            eps, weightDecay, binarize, validation, seed, threads, output, resume, checkpointMinutes,
         };
         foreach (var o in data.All.Concat(download.All)) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
@@ -77,6 +82,14 @@ internal static class TrainCommand
             int epochCount = Get(epochs);
             Positive(epochCount, "--epochs");
             string outDir = Get(output);
+            double minutes = Get(checkpointMinutes);
+            if (!(minutes >= 0) || !double.IsFinite(minutes)) throw new UsageException($"--checkpoint-minutes must be 0 or more (got {minutes}).");
+            RunFolders.CheckWritableFolder(outDir);
+            void Configure(TrainingSession s)
+            {
+                s.CheckpointDirectory = outDir;
+                s.CheckpointInterval = TimeSpan.FromMinutes(minutes);
+            }
 
             if (Get(resume))
             {
@@ -84,21 +97,24 @@ internal static class TrainCommand
                     decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, eps, weightDecay, binarize, validation, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
-                    throw new ArgumentException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads and --data-dir apply).");
-                var saved = VaeSharp.IO.ModelFile.Load(outDir).State;
+                    throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
+                var saved = TrainingSession.ResumeState(outDir);
                 var (trainSet, testSet) = UserDataSource.TryLoad(outDir) is { } recorded
                     ? UserDataset.Load(recorded)
                     : LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null, download.Build(pr));
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
-                Console.WriteLine($"resuming {outDir} after epoch {resumed.State.Epoch} ({saved.Dataset}, {trainSet.Count} training images)");
-                return Run(resumed, epochCount, outDir, cancel);
+                TrainingChecks.Check(resumed.Settings, trainSet, testSet);
+                Configure(resumed);
+                Console.WriteLine($"resuming {outDir} from {resumed.Position} ({saved.Dataset}, {trainSet.Count} training images)");
+                return Run(resumed, epochCount, outDir, Program.Stop);
             }
 
+            RunFolders.RequireNoRun(outDir);
             var kindOfModel = ModelKinds.Parse(Get(modelKind));
             bool isAe = ModelKinds.IsAutoencoder(kindOfModel);
-            if (isAe && Given(decoder)) throw new ArgumentException("--decoder is the VAE's likelihood; autoencoders take --loss squared|bce.");
-            if (!isAe && Given(loss)) throw new ArgumentException("--loss applies to the autoencoders; the VAE's likelihood is --decoder bernoulli|gaussian.");
-            if (kw && isAe) throw new ArgumentException("--preset kingma-welling is the paper's VAE setup; drop it for --model " + ModelKinds.Name(kindOfModel) + ".");
+            if (isAe && Given(decoder)) throw new UsageException("--decoder is the VAE's likelihood; autoencoders take --loss squared|bce.");
+            if (!isAe && Given(loss)) throw new UsageException("--loss applies to the autoencoders; the VAE's likelihood is --decoder bernoulli|gaussian.");
+            if (kw && isAe) throw new UsageException("--preset kingma-welling is the paper's VAE setup; drop it for --model " + ModelKinds.Name(kindOfModel) + ".");
             string name = Get(dataset);
             UserData? user = null;
             if (!DataOptions.IsCatalogName(name))
@@ -116,15 +132,15 @@ internal static class TrainCommand
                 : Get(decoder) == "gaussian" ? DecoderKind.Gaussian : DecoderKind.Bernoulli;
             Option[] gaussianOnly = [decoderVariance, decoderSigma, logVarMin, gaussianMean];
             if ((isAe || dec != DecoderKind.Gaussian) && gaussianOnly.FirstOrDefault(o => pr.GetResult(o) is { Implicit: false }) is { } stray)
-                throw new ArgumentException($"{stray.Name} applies only to a VAE with --decoder gaussian.");
+                throw new UsageException($"{stray.Name} applies only to a VAE with --decoder gaussian.");
             var variance = Get(decoderVariance) == "fixed" ? DecoderVariance.Fixed : DecoderVariance.Learned;
             float sigma = Finite(Get(decoderSigma), "--decoder-sigma", positive: true);
-            if (Given(decoderSigma) && variance != DecoderVariance.Fixed) throw new ArgumentException("--decoder-sigma needs --decoder-variance fixed.");
+            if (Given(decoderSigma) && variance != DecoderVariance.Fixed) throw new UsageException("--decoder-sigma needs --decoder-variance fixed.");
             float? floor = pr.GetValue(logVarMin);
             if (floor is { } f)
             {
-                if (!float.IsFinite(f)) throw new ArgumentException($"--logvar-min must be a finite number (got {f.ToString(CultureInfo.InvariantCulture)}).");
-                if (variance == DecoderVariance.Fixed) throw new ArgumentException("--logvar-min applies only to --decoder-variance learned.");
+                if (!float.IsFinite(f)) throw new UsageException($"--logvar-min must be a finite number (got {f.ToString(CultureInfo.InvariantCulture)}).");
+                if (variance == DecoderVariance.Fixed) throw new UsageException("--logvar-min applies only to --decoder-variance learned.");
             }
             var kind = kw && !Given(optimizer) ? OptimizerKind.Adagrad : Enum.Parse<OptimizerKind>(Get(optimizer), ignoreCase: true);
             var opt = OptimizerSettings.Default(kind);
@@ -138,7 +154,7 @@ internal static class TrainCommand
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !isAe ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);
@@ -146,7 +162,7 @@ internal static class TrainCommand
             Positive(l, "--samples");
             Positive(Get(latent), "--latent");
             int valid = Get(validation);
-            if (valid < 0 || valid >= train.Count) throw new ArgumentException($"--validation must be between 0 and {train.Count - 1} (got {valid}).");
+            if (valid < 0 || valid >= train.Count) throw new UsageException($"--validation must be between 0 and {train.Count - 1} (got {valid}).");
 
             var settings = new SessionSettings
             {
@@ -163,11 +179,10 @@ internal static class TrainCommand
                 L1 = Finite(Get(l1), "--l1", positive: false), Noise = Corruption.Parse(Get(noise)),
                 Method = ObjectiveFactory.ParseMethod(Get(method)),
             };
-            if (File.Exists(Path.Combine(outDir, VaeSharp.IO.ModelFile.ManifestFile)))
-                throw new ArgumentException($"{outDir} already holds a model; pass --resume to continue it or choose another --out.");
+            TrainingChecks.Check(settings, train, test);
             if (kw && kind == OptimizerKind.Adagrad && rate is null)
             {
-                var (chosen, trials) = TrainingSession.SelectStepSize(settings, train, test, threadCount, cancel: cancel);
+                var (chosen, trials) = TrainingSession.SelectStepSize(settings, train, test, threadCount, cancel: Program.Stop);
                 Console.WriteLine($"step size (the paper's choice by training-set ELBO after {TrainingSession.StepSizeTrialIterations} minibatches): " +
                     string.Join(", ", trials.Select(t => $"{t.StepSize.ToString(CultureInfo.InvariantCulture)} → {t.Objective.ToString("F2", CultureInfo.InvariantCulture)}")) +
                     $"; chose {chosen.ToString(CultureInfo.InvariantCulture)}");
@@ -175,6 +190,7 @@ internal static class TrainCommand
                 opt = settings.Optimizer;
             }
             using var session = TrainingSession.Create(settings, train, test, threadCount);
+            Configure(session);
             user?.Source.Save(outDir); // so that eval and --resume read, split and scale the same rows
             var c = settings.Config;
             string what = isAe
@@ -186,7 +202,7 @@ internal static class TrainCommand
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} {what} " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +
                 $"{kind.ToString().ToLowerInvariant()} lr {opt.LearningRate.ToString(CultureInfo.InvariantCulture)}, M={m}, {threadCount} thread(s)");
-            return Run(session, epochCount, outDir, cancel);
+            return Run(session, epochCount, outDir, Program.Stop);
         })));
         return cmd;
     }
@@ -196,13 +212,13 @@ internal static class TrainCommand
 
     private static void Positive(int value, string option)
     {
-        if (value < 1) throw new ArgumentException($"{option} must be a positive whole number (got {value}).");
+        if (value < 1) throw new UsageException($"{option} must be a positive whole number (got {value}).");
     }
 
     private static float Finite(float value, string option, bool positive)
     {
         if (!float.IsFinite(value) || (positive ? value <= 0 : value < 0))
-            throw new ArgumentException($"{option} must be {(positive ? "a positive" : "a non-negative")} number (got {value.ToString(CultureInfo.InvariantCulture)}).");
+            throw new UsageException($"{option} must be {(positive ? "a positive" : "a non-negative")} number (got {value.ToString(CultureInfo.InvariantCulture)}).");
         return value;
     }
 
@@ -213,7 +229,7 @@ internal static class TrainCommand
         var widths = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new ArgumentException($"--hidden takes positive widths separated by commas, like 500 or 200,200 (got '{text}').");
+                throw new UsageException($"--hidden takes positive widths separated by commas, like 500 or 200,200 (got '{text}').");
         return widths;
     }
 

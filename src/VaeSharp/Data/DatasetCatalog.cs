@@ -264,13 +264,12 @@ public static class DatasetCatalog
             Delimiter = TextDelimiter.Whitespace, HasHeader = false, ExpectedColumns = side * side, ValueRange = (0f, 1f),
             MaxRows = expected, ExpectedRows = expected,
         });
+        float[] values = table.Values;
+        if (values.AsSpan().IndexOfAnyExcept(0f, 1f) is var i and >= 0)
+            throw new DataFormatException(path,
+                    $"data row {i / (side * side) + 1}, value {i % (side * side) + 1} is {values[i]}; binarized MNIST holds only 0 and 1");
         if (table.Rows != expected)
             throw new DataFormatException(path, $"holds {table.Rows} rows, but Larochelle's binarized MNIST {split} split has {expected}");
-        float[] values = table.Values;
-        for (long i = 0; i < values.Length; i++)
-            if (values[i] != 0f && values[i] != 1f)
-                throw new DataFormatException(path,
-                    $"data row {i / (side * side) + 1}, value {i % (side * side) + 1} is {values[i]}; binarized MNIST holds only 0 and 1");
         return new Dataset(datasetName, side, side, values);
     }
 

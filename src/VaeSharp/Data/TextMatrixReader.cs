@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace VaeSharp.Data;
@@ -235,7 +237,8 @@ public static class TextMatrixReader
                 }
                 else
                 {
-                    Split(line);
+                    if (TryFastRow(line)) continue;
+                    Split(line); // the careful path: it reads what the fast one declined, or says precisely what is wrong
                 }
                 AddRow(line);
             }
@@ -313,7 +316,7 @@ public static class TextMatrixReader
             {
                 if (f == _labelField) continue;
                 var token = Unquote(line.Slice(_fields[f].Start, _fields[f].Length));
-                if (!TryParse(token, out _)) return true;
+                if (token.Length > 0 && !TryParse(token, out _)) return true; // an empty field is an error, not a name
             }
             return false;
         }
@@ -330,6 +333,93 @@ public static class TextMatrixReader
                 return true;
             }
             return float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        }
+
+        /// <summary>
+        /// Reads an ordinary data row (no label column, no quotes, every value valid) straight into the buffer, without
+        /// splitting it into a field list first. Declines (returning false, committing nothing) whenever anything is
+        /// unusual, so that <see cref="AddRow"/> handles it or reports it with its line and column.
+        /// </summary>
+        private bool TryFastRow(ReadOnlySpan<char> line)
+        {
+            if (_labelField >= 0 || _rows >= options.MaxRows) return false;
+            if (_currentRows * _columns == _current.Length) NewBlock();
+            var row = _current.AsSpan(_currentRows * _columns, _columns);
+            bool hasRange = options.ValueRange is not null;
+            var (min, max) = options.ValueRange ?? (0f, 0f);
+            if (line.Length == 2 * _columns - 1 && _columns > 1 && BitConverter.IsLittleEndian && TryDigitRow(line, row, hasRange, min, max))
+            {
+                if (_firstDataLine == 0) _firstDataLine = (int)Math.Min(int.MaxValue, lines.LineNumber);
+                _currentRows++;
+                _rows++;
+                return true;
+            }
+            int c = 0, i = 0, n = line.Length;
+            if (_delimiter == TextDelimiter.Whitespace)
+            {
+                while (true)
+                {
+                    while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+                    if (i >= n) break;
+                    int start = i;
+                    while (i < n && line[i] != ' ' && line[i] != '\t') i++;
+                    if (c == row.Length || !TryValue(line[start..i], hasRange, min, max, out row[c])) return false;
+                    c++;
+                }
+            }
+            else
+            {
+                char d = _delimiter switch { TextDelimiter.Comma => ',', TextDelimiter.Tab => '\t', _ => ';' };
+                while (true)
+                {
+                    int next = line[i..].IndexOf(d);
+                    int end = next < 0 ? n : i + next;
+                    var token = d == '\t' ? line[i..end].Trim(' ') : line[i..end].Trim(" \t");
+                    if (c == row.Length || !TryValue(token, hasRange, min, max, out row[c])) return false;
+                    c++;
+                    if (next < 0) break;
+                    i = end + 1;
+                }
+            }
+            if (c != row.Length) return false;
+            if (_firstDataLine == 0) _firstDataLine = (int)Math.Min(int.MaxValue, lines.LineNumber);
+            _currentRows++;
+            _rows++;
+            return true;
+        }
+
+        private uint[] _digits = [];
+
+        /// <summary>
+        /// The commonest case of binary and small-integer data: one digit, one delimiter, one digit… (e.g. "0 1 1 … 0").
+        /// Checked and converted with vectorized library calls: each (digit, delimiter) pair of UTF-16 code units is one
+        /// little-endian uint in [digit '0' | delimiter &lt;&lt; 16, '9' | delimiter &lt;&lt; 16].
+        /// </summary>
+        private bool TryDigitRow(ReadOnlySpan<char> line, Span<float> row, bool hasRange, float min, float max)
+        {
+            uint separator = _delimiter switch { TextDelimiter.Comma => ',', TextDelimiter.Tab => '\t', TextDelimiter.Semicolon => ';', _ => ' ' };
+            var pairs = MemoryMarshal.Cast<char, uint>(line[..(2 * (_columns - 1))]);
+            if (pairs.IndexOfAnyExceptInRange('0' | (separator << 16), '9' | (separator << 16)) >= 0) return false;
+            uint last = (uint)(line[^1] - '0');
+            if (last > 9) return false;
+            if (_digits.Length != _columns) _digits = new uint[_columns];
+            TensorPrimitives.BitwiseAnd(pairs, 0xFu, _digits.AsSpan(0, _columns - 1));
+            _digits[^1] = last;
+            TensorPrimitives.ConvertTruncating<uint, float>(_digits, row);
+            return !hasRange || (TensorPrimitives.Min(row) >= min && TensorPrimitives.Max(row) <= max);
+        }
+
+        private static bool TryValue(ReadOnlySpan<char> token, bool hasRange, float min, float max, out float value)
+        {
+            if (token.Length == 1 && (uint)(token[0] - '0') <= 9)
+                value = token[0] - '0';
+            else if (token.Length == 0 || token[0] == '"'
+                     || !float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !float.IsFinite(value))
+            {
+                value = 0f;
+                return false;
+            }
+            return !hasRange || (value >= min && value <= max);
         }
 
         private void AddRow(ReadOnlySpan<char> line)
@@ -456,7 +546,8 @@ public static class TextMatrixReader
             int n = Math.Min(buffer.Length, _prefix.Length);
             _prefix.Span[..n].CopyTo(buffer);
             _prefix = _prefix[n..];
-            return n;
+            // Fill the rest from the inner stream, so that a reader sees a byte-order mark whole in its first read.
+            return n < buffer.Length ? n + inner.Read(buffer[n..]) : n;
         }
     }
 }

@@ -28,6 +28,8 @@ public sealed record EvaluationSettings
     public int ImportanceSamples { get; init; }
     /// <summary>Active-unit threshold on Cov_x(E_q[z_u]).</summary>
     public double ActiveThreshold { get; init; } = LatentActivity.DefaultThreshold;
+    /// <summary>Called during importance sampling with (images done, images in all), counted over all draws.</summary>
+    public Action<int, int>? ImportanceProgress { get; init; }
 }
 
 /// <summary>
@@ -75,6 +77,8 @@ public sealed class EvaluationReport
     public MeanEstimate LogLikelihoodEstimate => MeanEstimate.Of(LogLikelihood);
     /// <summary>Mean L_K' ± s.e. over datapoints for bound <paramref name="b"/>.</summary>
     public MeanEstimate BoundEstimate(int b) => MeanEstimate.Of(Bounds[b]);
+    /// <summary>L_K' − L_1 for bound <paramref name="b"/>, paired over datapoints: what K' samples gain over one.</summary>
+    public MeanEstimate BoundGain(int b) => MeanEstimate.OfDifference(Bounds[b], Bounds[0]);
     /// <summary>Spread of the per-draw mean ELBO (its standard deviation is the between-draw spread; NaN for one draw).</summary>
     public MeanEstimate ElboBetweenDraws => MeanEstimate.Of(ElboPerDraw);
     /// <summary>Spread of the per-draw mean log p(x).</summary>
@@ -154,6 +158,7 @@ public static class DatasetEvaluation
 
             if (sampler is not null)
             {
+                if (settings.ImportanceProgress is { } report) { int done = draw * n; sampler.Progress = (i, _) => report(done + i, draws * n); }
                 var result = sampler.Estimate(inputs, n, k, importance);
                 seconds += result.Seconds;
                 double sum = 0;

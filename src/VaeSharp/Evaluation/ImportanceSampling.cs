@@ -32,6 +32,9 @@ public sealed class ImportanceSampling
         _logVar = new float[vae.Latent];
     }
 
+    /// <summary>Called after each row with (rows done, rows in all), for progress displays of long evaluations.</summary>
+    public Action<int, int>? Progress { get; set; }
+
     /// <summary>
     /// Writes the estimate of log p(xᵢ) (nats) for each of the <paramref name="rows"/> rows of <paramref name="x"/> into
     /// <paramref name="destination"/>, with <paramref name="samples"/> importance samples each, noise from <paramref name="rng"/>.
@@ -133,6 +136,7 @@ public sealed class ImportanceSampling
                 standardError[i] = samples < 2 ? double.NaN
                     : Math.Sqrt(Math.Max(0, samples * sum2 / (sum * sum) - 1) / (samples - 1));
             }
+            Progress?.Invoke(i + 1, rows);
         }
     }
 }

@@ -20,6 +20,18 @@ public readonly record struct MeanEstimate(double Mean, double StandardError, in
         return new(mean, Math.Sqrt(ss / (n - 1) / n), n);
     }
 
+    /// <summary>
+    /// The mean of the paired differences aᵢ − bᵢ with its standard error: far smaller than either figure's own when a and b
+    /// vary together over the datapoints (as two bounds on the same images do).
+    /// </summary>
+    public static MeanEstimate OfDifference(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"Paired values must be as many ({a.Length} vs {b.Length}).", nameof(b));
+        var d = new double[a.Length];
+        for (int i = 0; i < d.Length; i++) d[i] = a[i] - b[i];
+        return Of(d);
+    }
+
     /// <summary>The sample standard deviation of the values (s = s.e.·√n).</summary>
     public double StandardDeviation => StandardError * Math.Sqrt(Count);
 }

@@ -167,8 +167,9 @@ public static class ModelFile
         }
         if (manifest.Format != Format) throw new InvalidDataException($"{manifestPath}: format is '{manifest.Format}', expected '{Format}'.");
         if (manifest.Version > Version) throw new InvalidDataException($"{manifestPath}: version {manifest.Version} is newer than this VaeSharp reads ({Version}).");
-        if (manifest.Architecture is null || manifest.Training is null || manifest.Training.Optimizer is null || manifest.Training.Dataset is null)
-            throw new InvalidDataException($"{manifestPath}: the manifest lacks its architecture or training settings.");
+        ManifestChecks.RequireSection(manifestPath, manifest.Architecture, "architecture");
+        ManifestChecks.RequireSection(manifestPath, manifest.Training, "training");
+        ManifestChecks.CheckTraining(manifestPath, manifest.Training);
         var a = manifest.Architecture;
         ModelKind kind;
         try { kind = ModelKinds.Parse(a.Model ?? ""); }
@@ -179,8 +180,7 @@ public static class ModelFile
             Hidden = a.Hidden ?? [], Latent = a.Latent, Activation = a.Activation, Decoder = a.Decoder,
             DecoderVariance = a.DecoderVariance, DecoderSigma = a.DecoderSigma, LogVarMin = a.LogVarMin, GaussianMean = a.GaussianMean,
         };
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{manifestPath}: {e.Message}", e); }
+        ManifestChecks.CheckArchitecture(manifestPath, config);
 
         string weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: missing.");

@@ -99,6 +99,28 @@ public static class SafeTensors
         return Read(stream, path);
     }
 
+    /// <summary>
+    /// Reads only the header of a safetensors file (validating it as <see cref="Read(string)"/> does) and returns its
+    /// <c>__metadata__</c>; the data buffer is not read.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The header is malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        long total = stream.Length;
+        if (total < 8) throw Fail(path, $"the file has {total} bytes, fewer than the 8-byte header length");
+        Span<byte> lenBytes = stackalloc byte[8];
+        stream.ReadExactly(lenBytes);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
+        if (n > MaxHeaderBytes) throw Fail(path, $"header length {n} is larger than the {MaxHeaderBytes}-byte limit");
+        if ((long)n > total - 8) throw Fail(path, $"header length {n} is larger than the {total - 8} bytes after the length field");
+        if (n < 2) throw Fail(path, $"header length {n} is too short for a JSON object");
+        byte[] header = new byte[n];
+        stream.ReadExactly(header);
+        return ParseHeader(header, path).Item2;
+    }
+
     /// <summary>Reads and fully validates safetensors data from a seekable <paramref name="stream"/> (from its current position to its end); <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">The data is malformed.</exception>
     public static SafeTensorsContent Read(Stream stream, string sourceName)

@@ -24,7 +24,7 @@ public sealed record TrainerOptions
     public bool DynamicBinarization { get; init; }
 }
 
-/// <summary>Progress of one training step, reported to <see cref="Trainer.RunEpoch"/>'s callback.</summary>
+/// <summary>Progress of one training step, reported to <see cref="Trainer.RunEpoch(DataMatrix, int, EpochRun)"/>'s callback.</summary>
 /// <param name="Epoch">1-based epoch.</param>
 /// <param name="Batch">1-based minibatch within the epoch.</param>
 /// <param name="Batches">Minibatches in the epoch.</param>
@@ -65,6 +65,7 @@ public sealed class Trainer
     public Trainer(IObjective objective, Optimizer optimizer, TrainerOptions options, WorkerPool? pool = null)
     {
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "Batch size must be at least 1.");
+        MemoryBudget.RequireArray((double)options.BatchSize * objective.InputSize, $"A minibatch of {options.BatchSize} rows");
         _objective = objective;
         _optimizer = optimizer;
         Options = options;
@@ -77,7 +78,16 @@ public sealed class Trainer
 
     /// <summary>Runs epoch <paramref name="epoch"/> (1-based) over <paramref name="data"/>.</summary>
     public EpochResult RunEpoch(DataMatrix data, int epoch, Action<StepProgress>? progress = null, CancellationToken cancel = default)
+        => RunEpoch(data, epoch, new EpochRun { Progress = progress, Cancel = cancel });
+
+    /// <summary>
+    /// Runs epoch <paramref name="epoch"/> (1-based) over <paramref name="data"/>, from its start or from
+    /// <see cref="EpochRun.ResumeFrom"/>, offering mid-epoch checkpoints through <paramref name="run"/>.
+    /// </summary>
+    public EpochResult RunEpoch(DataMatrix data, int epoch, EpochRun run)
     {
+        var progress = run.Progress;
+        var cancel = run.Cancel;
         if (data.Dimension != _objective.InputSize)
             throw new ArgumentException($"Data rows have {data.Dimension} values; the model expects {_objective.InputSize}.", nameof(data));
         if (data.Count == 0) throw new ArgumentException("The training data is empty.", nameof(data));
@@ -89,11 +99,23 @@ public sealed class Trainer
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         shuffle.Shuffle(_order);
 
-        int m = Options.BatchSize, batches = (data.Count + m - 1) / m;
+        int m = Options.BatchSize, batches = (int)(((long)data.Count + m - 1) / m);
         var total = default(BatchTerms);
+        int first = 0;
+        double earlier = 0;
+        if (run.ResumeFrom is { } from)
+        {
+            if (from.Epoch != epoch || from.Batch < 1 || from.Batch >= batches)
+                throw new ArgumentException($"A saved place at epoch {from.Epoch}, minibatch {from.Batch} does not fit epoch {epoch} of {batches} minibatches.", nameof(run));
+            binarize = Rng.FromState(from.BinarizeState);
+            noise = Rng.FromState(from.NoiseState);
+            total = from.Partial;
+            first = from.Batch;
+            earlier = from.Seconds;
+        }
         _objective.Arena.ZeroGradients(); // afterwards the optimizer clears them as it consumes them
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (int b = 0; b < batches; b++)
+        for (int b = first; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
             int rows = Math.Min(m, data.Count - b * m);
@@ -104,8 +126,14 @@ public sealed class Trainer
             _optimizer.Step(_pool);
             total += terms;
             progress?.Invoke(new StepProgress(epoch, b + 1, batches, total.Objective / total.Rows));
+            if (run.Checkpoint is { } save && b + 1 < batches && (cancel.IsCancellationRequested || run.CheckpointDue?.Invoke() == true))
+                save(new EpochPosition
+                {
+                    Epoch = epoch, Batch = b + 1, BinarizeState = binarize.GetState(), NoiseState = noise.GetState(), Partial = total,
+                    Seconds = earlier + System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds,
+                });
         }
-        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double seconds = earlier + System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new EpochResult(epoch, total, seconds);
     }
 

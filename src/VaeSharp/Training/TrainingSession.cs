@@ -61,7 +61,7 @@ public readonly record struct EpochSummary(int Epoch, long SamplesSeen, BatchTer
 /// (<see cref="ObjectiveFactory"/>), runs epochs and writes the run folder (checkpoint, metrics.csv, elbo.svg and
 /// pictures). The CLI drives it; it writes nothing to the console.
 /// </summary>
-public sealed class TrainingSession : IDisposable
+public sealed partial class TrainingSession : IDisposable
 {
     /// <summary>Columns of metrics.csv for a VAE; other kinds name the three terms after their objective (<see cref="ObjectiveTerms"/>).</summary>
     public static string MetricsHeaderFor(ObjectiveTerms t) =>
@@ -99,8 +99,7 @@ public sealed class TrainingSession : IDisposable
             BatchSize = settings.BatchSize, Seed = settings.Seed, DynamicBinarization = settings.Binarization == Binarization.Dynamic,
         }, _pool);
 
-        if (train.Dimension != model.InputSize || test.Dimension != model.InputSize)
-            throw new ArgumentException($"The data has {train.Dimension} values per image; the model expects {model.InputSize}.");
+        CheckShapes(model, train, test);
         Dataset validation = null!;
         if (settings.Validation > 0) (train, validation) = train.SplitValidation(settings.Validation, settings.Seed);
         _testSet = test;
@@ -145,13 +144,15 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Continues the run saved in <paramref name="directory"/> after its last finished epoch.</summary>
     public static TrainingSession Resume(string directory, Dataset train, Dataset test, int threads)
     {
-        var loaded = ModelFile.Load(directory);
+        var (folder, position) = ResumeSource(directory);
+        var loaded = ModelFile.Load(folder);
         var s = loaded.State;
         var settings = SettingsOf(loaded);
         if (loaded.OptimizerState.Count == 0 && s.OptimizerSteps > 0)
-            throw new InvalidDataException($"{Path.Combine(directory, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
+            throw new InvalidDataException($"{Path.Combine(folder, ModelFile.OptimizerFile)}: missing, so training cannot resume exactly.");
         var session = new TrainingSession(loaded.Model, settings, s, train, test, threads, loaded.OptimizerState);
-        session.ReadHistory(Path.Combine(directory, "metrics.csv"));
+        session.ReadHistory(Path.Combine(folder, "metrics.csv"));
+        session._resumeAt = position;
         return session;
     }
 
@@ -186,7 +187,7 @@ public sealed class TrainingSession : IDisposable
     public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default, bool evaluate = true)
     {
         int epoch = State.Epoch + 1;
-        var result = _trainer.RunEpoch(_train, epoch, progress, cancel);
+        var result = _trainer.RunEpoch(_train, epoch, NextEpochRun(progress, cancel));
         var test = evaluate ? _trainer.Evaluate(_test) : default;
         BatchTerms? valid = evaluate && _valid is { } v ? _trainer.Evaluate(v) : null;
         State = State with { Epoch = epoch, SamplesSeen = State.SamplesSeen + result.Train.Rows, OptimizerSteps = _optimizer.Steps };
@@ -247,9 +248,11 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// As <see cref="Evaluate(LoadedModel, Dataset, int)"/>; with <paramref name="importanceSamples"/> K &gt; 0 also estimates
-    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats).
+    /// log p(x) per datapoint by importance sampling with K samples on the same inputs (<paramref name="logLikelihood"/>, mean nats),
+    /// reporting (images done, images) to <paramref name="importanceProgress"/> as it goes.
     /// </summary>
-    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood)
+    public static BatchTerms Evaluate(LoadedModel loaded, Dataset data, int threads, int importanceSamples, out double logLikelihood,
+        Action<int, int>? importanceProgress = null)
     {
         var s = SettingsOf(loaded);
         if (data.Dimension != loaded.Model.InputSize)
@@ -269,7 +272,7 @@ public sealed class TrainingSession : IDisposable
                 throw new ArgumentException($"Importance sampling estimates log p(x) of a latent-variable model; a {ModelKinds.Name(loaded.Model.Config.Kind)} has no likelihood.");
             float[] inputs = trainer.EvaluationInputs(matrix);
             var ll = new double[data.Count];
-            new ImportanceSampling(vae, pool).LogLikelihood(inputs, data.Count, importanceSamples,
+            new ImportanceSampling(vae, pool) { Progress = importanceProgress }.LogLikelihood(inputs, data.Count, importanceSamples,
                 Rng.ForStream(s.Seed, ImportanceStream), ll);
             logLikelihood = ll.Sum() / data.Count;
         }
@@ -296,8 +299,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
     {
-        ModelFile.Save(directory, Model, State, _optimizer);
-        AtomicFile.WriteText(Path.Combine(directory, "metrics.csv"), MetricsCsv());
+        SaveEpochCheckpoint(directory);
         ElboChart().Save(Path.Combine(directory, "elbo.svg"));
     }
 
@@ -343,7 +345,8 @@ public sealed class TrainingSession : IDisposable
         {
             var f = lines[i].Split(',');
             if (f.Length < 10) continue;
-            int epoch = int.Parse(f[0], CultureInfo.InvariantCulture);
+            if (!MetricsRowIsValid(f, out int epoch))
+                throw new InvalidDataException($"{path}: line {i + 1} is not a row of numbers under {MetricsHeaderFor(Terms)}.");
             if (epoch > State.Epoch) break;
             double D(int k) => double.Parse(f[k], CultureInfo.InvariantCulture);
             // Sums are rebuilt from the stored per-datapoint figures: train rows from throughput × time, test rows = 1.

@@ -38,11 +38,11 @@ public sealed class CatalogTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Names_and_descriptions()
     {
-        Assert.Equal(["mnist-sample", "mnist", "fashion-mnist"], DatasetCatalog.Names);
+        Assert.Equal(["mnist-sample", "mnist", "fashion-mnist", "frey-face", "binarized-mnist"], DatasetCatalog.Names);
         Assert.Equal("mnist-sample", new DatasetRequest().Name);
         foreach (string n in DatasetCatalog.Names) Assert.False(string.IsNullOrWhiteSpace(DatasetCatalog.Describe(n)));
         var e = Assert.Throws<ArgumentException>(() => DatasetCatalog.Load(new DatasetRequest { Name = "cifar" }));
-        Assert.Contains("mnist-sample, mnist, fashion-mnist", e.Message);
+        Assert.Contains("mnist-sample, mnist, fashion-mnist, frey-face, binarized-mnist", e.Message);
         e = Assert.Throws<ArgumentException>(() => DatasetCatalog.Load(new DatasetRequest { Split = "dev" }));
         Assert.Contains("'train' or 'test'", e.Message);
     }

@@ -47,6 +47,9 @@ public class DatasetEvaluationTests
         // The K-sample bound is the estimate itself; the bounds rise with K' on average over images.
         Assert.Equal(report.LogLikelihood, report.Bounds[^1]);
         Assert.True(report.BoundEstimate(0).Mean < report.BoundEstimate(2).Mean);
+        Assert.Equal(report.BoundEstimate(2).Mean - report.BoundEstimate(0).Mean, report.BoundGain(2).Mean, 9);
+        // L_1 is one noisy sample per image, so the paired gain is only a few s.e. on 37 images (here about 3).
+        Assert.True(report.BoundGain(2).Mean > 2 * report.BoundGain(2).StandardError, $"gain {report.BoundGain(2)}");
         Assert.True(report.ElboEstimate.StandardError > 0);
     }
 
@@ -79,6 +82,10 @@ public class DatasetEvaluationTests
         Assert.Equal(Math.Sqrt(38.0 / 12), e.StandardError, 12);
         Assert.Equal(Math.Sqrt(38.0 / 3), e.StandardDeviation, 12);
         Assert.True(double.IsNaN(MeanEstimate.Of([3.0]).StandardError));
+        var diff = MeanEstimate.OfDifference([5.0, 7.0, 9.5], [1.0, 2.0, 4.0]);   // differences 4, 5, 5.5
+        Assert.Equal(14.5 / 3, diff.Mean, 12);
+        Assert.Equal(MeanEstimate.Of([4.0, 5.0, 5.5]).StandardError, diff.StandardError, 12);
+        Assert.Throws<ArgumentException>(() => MeanEstimate.OfDifference([1.0], [1.0, 2.0]));
     }
 
     [Fact]
