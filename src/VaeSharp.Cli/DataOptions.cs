@@ -129,6 +129,17 @@ internal static class ModelData
         return split == "train" ? pair.Train : pair.Test;
     }
 
+    /// <summary>A loader for <c>vae serve</c>: catalog names as before, a path through the run's <c>data-source.json</c>.</summary>
+    public static Func<string, string, string?, Dataset> LoaderFor(string modelDir) => (name, split, dataDir) =>
+    {
+        if (DataOptions.IsCatalogName(name)) return CommonOptions.Load(name, split, dataDir);
+        var recorded = UserDataSource.TryLoad(modelDir);
+        var pair = recorded is not null && SamePath(name, recorded.Path)
+            ? UserDataset.Load(recorded)
+            : UserDataset.Load(name, new UserDataOptions()) is var d ? (d.Train, d.Test) : default;
+        return split == "train" ? pair.Train : pair.Test;
+    };
+
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 }

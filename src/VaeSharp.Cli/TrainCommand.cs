@@ -154,7 +154,7 @@ internal static class TrainCommand
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !isAe && !(user is null && DatasetCatalog.IsBinary(name)) ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !(user is null ? DatasetCatalog.IsBinary(name) : Array.TrueForAll(train.Features, v => v is 0f or 1f)) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);

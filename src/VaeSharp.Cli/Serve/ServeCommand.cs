@@ -41,7 +41,7 @@ internal static class ServeCommand
             using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
             var dirs = new List<string> { pr.GetValue(model)! };
             if (pr.GetValue(model2) is { } second) dirs.Add(second);
-            var models = dirs.Select(d => ExplorerModel.Load(d, pr.GetValue(dataset), pr.GetValue(dataDir), n, pool, CommonOptions.Load)).ToList();
+            var models = dirs.Select(d => ExplorerModel.Load(d, pr.GetValue(dataset), pr.GetValue(dataDir), n, pool, ModelData.LoaderFor(d))).ToList();
 
             if (!loopback)
                 Console.Error.WriteLine($"vae: warning: listening on {h}, not loopback: anyone who can reach this machine can read the models and test images.");

@@ -235,6 +235,6 @@ public sealed class CliEndToEndTests : IDisposable
             Assert.StartsWith("vae: ", lines[0]);
             Assert.Contains(expected, err);
         }
-        Assert.False(Directory.Exists(Path.Combine(_dir, "never")));
+        Assert.False(File.Exists(Path.Combine(_dir, "never", "model.json")));
     }
 }
