@@ -119,16 +119,16 @@ internal static class ModelCommands
 
     private static void PrintHmcMarginalLikelihood(LoadedModel loaded, VaeSharp.Data.Dataset data, int samples, int threads)
     {
-        if (samples < 2) throw new ArgumentException($"--hmc-samples must be at least 2 (got {samples}).");
-        if (loaded.Model.Latent > MarginalLikelihood.MaxLatent)
-            throw new ArgumentException($"--marginal-likelihood hmc: the model has {loaded.Model.Latent} latent dimensions; the estimator " +
+        if (samples < 2 || samples > 100_000) throw new ArgumentException($"--hmc-samples must lie between 2 and 100,000 (got {samples}).");
+        if (loaded.Model is not VaeSharp.Models.Vae vae)
+            throw new ArgumentException($"--marginal-likelihood hmc estimates log p(x) of a latent-variable model; a {VaeSharp.Models.ModelKinds.Name(loaded.Model.Config.Kind)} has no likelihood.");
+        if (vae.Latent > MarginalLikelihood.MaxLatent)
+            throw new ArgumentException($"--marginal-likelihood hmc: the model has {vae.Latent} latent dimensions; the estimator " +
                 $"is reliable for at most {MarginalLikelihood.MaxLatent} (its fitted density and the samples it needs grow exponentially with J). Use --importance-samples.");
         float[] inputs = TrainingSession.EvaluationInputs(loaded, data);
         using var pool = new WorkerPool(threads);
         var settings = new MarginalLikelihoodSettings { Samples = samples, Seed = loaded.State.Seed };
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var vae = loaded.Model as VaeSharp.Models.Vae
-            ?? throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
         var estimate = new MarginalLikelihood(new VaeLatentModel(vae, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
             "  log p(x)        {0,10:F3} ± {1:F3} nats per datapoint (HMC estimator, appendix D: L = {2}, {3} leapfrog steps, acceptance {4:F2}; {5:F1} s)",

@@ -154,7 +154,7 @@ internal static class TrainCommand
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !isAe && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !(user is null && DatasetCatalog.IsBinary(name)) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);
@@ -176,9 +176,10 @@ internal static class TrainCommand
                 Dataset = name, Binarization = bin, Estimator = Get(estimator).ToUpperInvariant() == "A" ? Estimator.A : Estimator.B,
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,
                 Initialization = kw ? Initialization.Normal : Initialization.PyTorchDefault, InitScale = 0.01f,
-                L1 = Finite(Get(l1), "--l1", positive: false), Noise = Corruption.Parse(Get(noise)),
+                L1 = Finite(Get(l1), "--l1", positive: false), Noise = AsUsage(() => Corruption.Parse(Get(noise))),
                 Method = ObjectiveFactory.ParseMethod(Get(method)),
             };
+            AsUsage(() => { settings.Config.Validate(); ObjectiveFactory.Validate(settings); return 0; });
             TrainingChecks.Check(settings, train, test);
             if (kw && kind == OptimizerKind.Adagrad && rate is null)
             {
@@ -213,6 +214,13 @@ internal static class TrainCommand
     private static void Positive(int value, string option)
     {
         if (value < 1) throw new UsageException($"{option} must be a positive whole number (got {value}).");
+    }
+
+    /// <summary>Runs a library check of option values, reporting its ArgumentException as a usage error (exit code 2).</summary>
+    private static T AsUsage<T>(Func<T> check)
+    {
+        try { return check(); }
+        catch (ArgumentException e) when (e is not UsageException) { throw new UsageException(e.Message); }
     }
 
     private static float Finite(float value, string option, bool positive)

@@ -189,6 +189,7 @@ public static class ModelFile
         long needed = MinimumParameterCount(config), weightBytes = new FileInfo(weightsPath).Length;
         if (needed > Array.MaxLength || needed * 2 > weightBytes)
             throw new InvalidDataException($"{manifestPath}: the architecture needs at least {(needed == long.MaxValue ? "2^63" : needed.ToString(System.Globalization.CultureInfo.InvariantCulture))} parameters, more than {weightsPath} ({weightBytes} bytes) can hold.");
+        ManifestChecks.CheckMemory(manifestPath, config);
         var model = ModelFactory.Create(config);
         var weights = SafeTensors.Read(weightsPath);
         CheckEpoch(weights.Metadata, weightsPath, manifest.Training.Epoch);
