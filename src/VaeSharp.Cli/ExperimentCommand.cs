@@ -16,6 +16,7 @@ internal static class ExperimentCommand
         cmd.Subcommands.Add(Figure4());
         cmd.Subcommands.Add(Figure5());
         cmd.Subcommands.Add(LinearPca());
+        cmd.Subcommands.Add(AeVsVaeCommand.Create());
         return cmd;
     }
 

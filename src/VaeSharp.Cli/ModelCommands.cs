@@ -141,14 +141,21 @@ internal static class ModelCommands
         var output = CommonOptions.OutFile("samples.png");
         var count = new Option<int>("--count") { Description = "Images to draw.", DefaultValueFactory = _ => 100 };
         var seed = CommonOptions.Seed();
-        var cmd = new Command("sample", "Decode draws z ~ N(0, I) into a grid of images.") { model, output, count, seed };
+        var (sampler, dataset, dataDir, threads) = ScoreCommand.SamplerOptions();
+        var cmd = new Command("sample", "Decode codes drawn from N(0, I) (--sampler prior) or from a Gaussian or mixture fitted to the training codes into a grid of images.")
+        {
+            model, output, count, seed, sampler, dataset, dataDir, threads,
+        };
         cmd.SetAction(pr => Program.Guard(() =>
         {
-            var vae = RunFolders.LoadModel(pr.GetValue(model)!).Model;
+            string dir = pr.GetValue(model)!;
+            var loaded = RunFolders.LoadModel(dir);
             int n = pr.GetValue(count);
             if (n < 1) throw new UsageException($"--count must be positive (got {n}).");
-            RunFolders.CheckPicture(vae.Config, n, Math.Min(n, 10), "--count");
-            Save(Pictures.Samples(vae, n, Math.Min(n, 10), pr.GetValue(seed)), pr.GetValue(output)!);
+            RunFolders.CheckPicture(loaded.Model.Config, n, Math.Min(n, 10), "--count");
+            using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
+            var s = ScoreCommand.SamplerFor(dir, loaded, pr.GetValue(sampler)!, pr.GetValue(dataset), pr.GetValue(dataDir), pr.GetValue(seed), pool);
+            Save(ScoreCommand.SampleGrid(loaded.Model, s, n, pr.GetValue(seed), pool), pr.GetValue(output)!);
             return 0;
         }));
         return cmd;

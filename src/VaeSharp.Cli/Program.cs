@@ -51,6 +51,7 @@ internal static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ModelCommands.Eval());
         root.Subcommands.Add(ModelCommands.Sample());
+        root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(ModelCommands.Reconstruct());
         root.Subcommands.Add(ModelCommands.Manifold());
         root.Subcommands.Add(ModelCommands.LatentMap());

@@ -104,6 +104,9 @@ public sealed class LatentSampler
     /// <summary>How the sampler was fitted (all zero for the prior).</summary>
     public FitInfo Info { get; }
 
+    /// <summary>The stamp of the model whose codes the sampler was fitted to (<c>model_hash</c> in the file; null if not recorded).</summary>
+    public string? ModelHash { get; private set; }
+
     /// <summary>Facts about a fit, saved with it.</summary>
     /// <param name="Seed">Seed of the fit's initialisation.</param>
     /// <param name="Ridge">Ridge added to the covariances' diagonals.</param>
@@ -188,6 +191,7 @@ public sealed class LatentSampler
         public double[]? Weights { get; init; }
         public double[][]? Means { get; init; }
         public double[][][]? Covariances { get; init; }
+        public string? ModelHash { get; init; }
     }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -198,8 +202,11 @@ public sealed class LatentSampler
         MaxDepth = 8,
     };
 
-    /// <summary>Writes the sampler to <paramref name="path"/> (atomically: a reader never sees half a file).</summary>
-    public void Save(string path)
+    /// <summary>
+    /// Writes the sampler to <paramref name="path"/> (atomically: a reader never sees half a file), recording
+    /// <paramref name="modelHash"/> (or the loaded <see cref="ModelHash"/>) when given.
+    /// </summary>
+    public void Save(string path, string? modelHash = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         int k = Mixture?.Components ?? 0, j = Latent;
@@ -220,6 +227,7 @@ public sealed class LatentSampler
             Means = Mixture is null ? null : [.. Enumerable.Range(0, k).Select(c => Mixture.Mean(c).ToArray())],
             Covariances = Mixture is null ? null : [.. Enumerable.Range(0, k).Select(c =>
                 Enumerable.Range(0, j).Select(a => Mixture.Covariance(c).Slice(a * j, j).ToArray()).ToArray())],
+            ModelHash = modelHash ?? ModelHash,
         };
         Imaging.AtomicFile.WriteText(path, JsonSerializer.Serialize(file, Json) + "\n");
     }
@@ -257,7 +265,7 @@ public sealed class LatentSampler
         switch (file.Kind)
         {
             case "prior":
-                return new LatentSampler(new LatentSamplerSpec(LatentSamplerKind.Prior, 1), j, null, default);
+                return new LatentSampler(new LatentSamplerSpec(LatentSamplerKind.Prior, 1), j, null, default) { ModelHash = file.ModelHash };
             case "gaussian":
                 spec = new LatentSamplerSpec(LatentSamplerKind.Gaussian, 1);
                 break;
@@ -278,7 +286,7 @@ public sealed class LatentSampler
         try
         {
             var g = GaussianMixture.Create(file.Weights, [.. file.Means.SelectMany(m => m)], [.. file.Covariances.SelectMany(c => c.SelectMany(r => r))]);
-            return new LatentSampler(spec, j, g, info);
+            return new LatentSampler(spec, j, g, info) { ModelHash = file.ModelHash };
         }
         catch (ArgumentException e)
         {
