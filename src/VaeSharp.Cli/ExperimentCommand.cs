@@ -15,6 +15,7 @@ internal static class ExperimentCommand
         cmd.Subcommands.Add(Figure2());
         cmd.Subcommands.Add(Figure4());
         cmd.Subcommands.Add(Figure5());
+        cmd.Subcommands.Add(NllCommand.Create());
         return cmd;
     }
 
