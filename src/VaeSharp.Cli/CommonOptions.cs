@@ -10,17 +10,17 @@ internal static class CommonOptions
     {
         var o = new Option<string>("--dataset")
         {
-            Description = "Data set: " + string.Join(", ", DatasetCatalog.Names) + ".",
+            Description = "Data set: " + string.Join(", ", DatasetCatalog.Names) + ", or the PATH of your own data file or folder (see --format).",
             DefaultValueFactory = _ => defaultName,
         };
-        o.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
+        o.Validators.Add(DataOptions.Validate);
         return o;
     }
 
     public static Option<string?> ModelDataset()
     {
-        var o = new Option<string?>("--dataset") { Description = "Data set (default: the one the model was trained on)." };
-        o.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
+        var o = new Option<string?>("--dataset") { Description = "Data set name or PATH (default: the one the model was trained on)." };
+        o.Validators.Add(DataOptions.Validate);
         return o;
     }
 
@@ -54,10 +54,13 @@ internal static class CommonOptions
     };
 
     /// <summary>Loads a data set split, reporting downloads on stderr.</summary>
-    public static Dataset Load(string name, string split, string? dataDir)
+    public static Dataset Load(string name, string split, string? dataDir) => Load(name, split, dataDir, null);
+
+    /// <summary>Loads a data set split with the given downloader (timeouts), reporting downloads on stderr.</summary>
+    public static Dataset Load(string name, string split, string? dataDir, DatasetDownloader? downloader)
     {
         var progress = new DownloadReporter();
-        var dataset = DatasetCatalog.Load(new DatasetRequest { Name = name, Split = split, DataDir = dataDir, Progress = progress });
+        var dataset = DatasetCatalog.Load(new DatasetRequest { Name = name, Split = split, DataDir = dataDir, Progress = progress, Downloader = downloader });
         progress.Finish();
         return dataset;
     }

@@ -79,8 +79,9 @@ internal static class ExperimentCommand
         foreach (var o in c.All) cmd.Options.Add(o);
         cmd.Options.Add(latents);
         cmd.Options.Add(methods);
-        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
+            var cancel = Program.Stop;
             var o = c.Options(pr);
             string dataset = pr.GetValue(c.Dataset)!;
             int[] js = pr.GetValue(latents) is { } l ? ParseLatents(l, "--latents") : [.. PaperExperiments.Figure2Latents(dataset)];
@@ -103,8 +104,9 @@ internal static class ExperimentCommand
         var cmd = new Command("fig4", "Figure 4: the learned 2-D manifold (trains the 2-D AEVB run if it is not there yet).");
         foreach (var o in c.All) cmd.Options.Add(o);
         cmd.Options.Add(steps);
-        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
+            var cancel = Program.Stop;
             var o = c.Options(pr);
             int s = pr.GetValue(steps);
             if (s is < 2 or > 100) throw new ArgumentException($"--steps must be between 2 and 100 (got {s}).");
@@ -124,8 +126,9 @@ internal static class ExperimentCommand
         var cmd = new Command("fig5", "Figure 5: samples from AEVB models with 2-, 5-, 10- and 20-D latent spaces, side by side.");
         foreach (var o in c.All) cmd.Options.Add(o);
         cmd.Options.Add(latents);
-        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
+            var cancel = Program.Stop;
             var o = c.Options(pr);
             string dataset = pr.GetValue(c.Dataset)!;
             var (train, test) = Load(dataset, pr.GetValue(c.DataDir));

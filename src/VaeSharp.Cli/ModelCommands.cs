@@ -39,7 +39,7 @@ internal static class ModelCommands
             string dir = pr.GetValue(model)!;
             var loaded = RunFolders.LoadModel(dir);
             string name = pr.GetValue(dataset) ?? loaded.State.Dataset;
-            var data = CommonOptions.Load(name, pr.GetValue(split)!, pr.GetValue(dataDir));
+            var data = ModelData.Load(dir, loaded.State, pr.GetValue(dataset), pr.GetValue(split)!, pr.GetValue(dataDir));
             int k = pr.GetValue(importance), n = pr.GetValue(limit), drawCount = pr.GetValue(draws);
             if (k < 0) throw new UsageException($"--importance-samples must be ≥ 0 (got {k}).");
             if (n < 0) throw new UsageException($"--limit must be ≥ 0 (got {n}).");
@@ -119,16 +119,16 @@ internal static class ModelCommands
 
     private static void PrintHmcMarginalLikelihood(LoadedModel loaded, VaeSharp.Data.Dataset data, int samples, int threads)
     {
-        if (samples < 2) throw new ArgumentException($"--hmc-samples must be at least 2 (got {samples}).");
-        if (loaded.Model.Latent > MarginalLikelihood.MaxLatent)
-            throw new ArgumentException($"--marginal-likelihood hmc: the model has {loaded.Model.Latent} latent dimensions; the estimator " +
+        if (samples < 2 || samples > 100_000) throw new ArgumentException($"--hmc-samples must lie between 2 and 100,000 (got {samples}).");
+        if (loaded.Model is not VaeSharp.Models.Vae vae)
+            throw new ArgumentException($"--marginal-likelihood hmc estimates log p(x) of a latent-variable model; a {VaeSharp.Models.ModelKinds.Name(loaded.Model.Config.Kind)} has no likelihood.");
+        if (vae.Latent > MarginalLikelihood.MaxLatent)
+            throw new ArgumentException($"--marginal-likelihood hmc: the model has {vae.Latent} latent dimensions; the estimator " +
                 $"is reliable for at most {MarginalLikelihood.MaxLatent} (its fitted density and the samples it needs grow exponentially with J). Use --importance-samples.");
         float[] inputs = TrainingSession.EvaluationInputs(loaded, data);
         using var pool = new WorkerPool(threads);
         var settings = new MarginalLikelihoodSettings { Samples = samples, Seed = loaded.State.Seed };
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var vae = loaded.Model as VaeSharp.Models.Vae
-            ?? throw new ArgumentException("--marginal-likelihood estimates log p(x) of a latent-variable model; an autoencoder has no likelihood.");
         var estimate = new MarginalLikelihood(new VaeLatentModel(vae, pool), settings).Estimate(inputs, data.Count, new double[data.Count]);
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
             "  log p(x)        {0,10:F3} ± {1:F3} nats per datapoint (HMC estimator, appendix D: L = {2}, {3} leapfrog steps, acceptance {4:F2}; {5:F1} s)",
@@ -165,7 +165,7 @@ internal static class ModelCommands
         cmd.SetAction(pr => Program.Guard(() =>
         {
             var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
-            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
+            var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             int n = Math.Min(pr.GetValue(count), data.Count);
             if (n < 1) throw new UsageException($"--count must be positive (got {pr.GetValue(count)}).");
             Save(Pictures.Reconstructions(loaded.Model, data.Features, n), pr.GetValue(output)!);
@@ -203,7 +203,7 @@ internal static class ModelCommands
         cmd.SetAction(pr => Program.Guard(() =>
         {
             var loaded = RunFolders.LoadModel(pr.GetValue(model)!);
-            var data = TestSplitFor(loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
+            var data = TestSplitFor(pr.GetValue(model)!, loaded, pr.GetValue(dataset), pr.GetValue(dataDir));
             using var pool = new WorkerPool(Math.Max(1, pr.GetValue(threads)));
             Save(Pictures.LatentMap(loaded.Model, data, pool), pr.GetValue(output)!);
             return 0;
@@ -212,9 +212,9 @@ internal static class ModelCommands
     }
 
     /// <summary>The test split of <paramref name="name"/> (default: the model's data set), checked against the model's input size.</summary>
-    private static VaeSharp.Data.Dataset TestSplitFor(LoadedModel loaded, string? name, string? dataDir)
+    private static VaeSharp.Data.Dataset TestSplitFor(string modelDir, LoadedModel loaded, string? name, string? dataDir)
     {
-        var data = CommonOptions.Load(name ?? loaded.State.Dataset, "test", dataDir);
+        var data = ModelData.Load(modelDir, loaded.State, name, "test", dataDir);
         if (data.Dimension != loaded.Model.InputSize)
             throw new ArgumentException($"{data.Name} has {data.Dimension} values per image; the model expects {loaded.Model.InputSize}.");
         return data;

@@ -23,8 +23,9 @@ internal static class NllCommand
         {
             dataset, dataDir, objectives, minutes, passes, importance, output, threads, seed,
         };
-        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
+            var cancel = Program.Stop;
             double? m = pr.GetValue(minutes);
             int? p = pr.GetValue(passes);
             if (m is not null && p is not null) throw new UsageException("Give one budget: --minutes or --passes, not both.");
@@ -38,7 +39,7 @@ internal static class NllCommand
                 Out = outDir, Dataset = pr.GetValue(dataset)!, Objectives = NllObjective.ParseList(pr.GetValue(objectives)!),
                 Minutes = m, Passes = p, ImportanceSamples = pr.GetValue(importance), Threads = t, Seed = pr.GetValue(seed),
             };
-            string name = o.Dataset, dir = pr.GetValue(dataDir) ?? "";
+            string name = o.Dataset;
             var train = CommonOptions.Load(name, "train", pr.GetValue(dataDir));
             var test = CommonOptions.Load(name, "test", pr.GetValue(dataDir));
             var ci = CultureInfo.InvariantCulture;

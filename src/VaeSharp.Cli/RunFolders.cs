@@ -10,17 +10,21 @@ internal static class RunFolders
     /// <summary>
     /// Makes sure <paramref name="outDir"/> (the value of <c>--out</c>) can hold a run: not empty, not a file, writable
     /// (the folder is created and a file written and deleted in it), all before any data is read or training starts.
+    /// Folders it had to create are removed again, so a run that fails later (bad data, say) leaves nothing behind.
     /// </summary>
     public static void CheckWritableFolder(string? outDir)
     {
         if (string.IsNullOrWhiteSpace(outDir)) throw new UsageException("--out must name a folder (got an empty value).");
         if (File.Exists(outDir)) throw new UsageException($"--out {outDir} is a file; it must be a folder.");
         string probe = Path.Combine(outDir, $".write-check.{Environment.ProcessId}.tmp");
+        string? firstCreated = null;
         try
         {
+            for (string? d = Path.GetFullPath(outDir); d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) firstCreated = d;
             Directory.CreateDirectory(outDir);
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
+            if (firstCreated is not null) Directory.Delete(firstCreated, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -67,6 +67,8 @@ internal static class TrainCommand
             Description = "Also checkpoint inside an epoch every M minutes (0: only after each epoch), so a crash loses at most that much.",
             DefaultValueFactory = _ => 10,
         };
+        var data = new DataOptions();
+        var download = new DownloadCliOptions();
 
         var cmd = new Command("train", "Train a model (a VAE with AEVB, or an autoencoder) and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
@@ -74,6 +76,7 @@ internal static class TrainCommand
             decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, objectiveKind, dreg, epochs, batch, optimizer, lr,
             eps, weightDecay, binarize, validation, lrSchedule, klWarmup, earlyStopping, seed, threads, output, resume, checkpointMinutes,
         };
+        foreach (var o in data.All.Concat(download.All)) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
         {
             T Get<T>(Option<T> o) => pr.GetValue(o)!;
@@ -96,13 +99,16 @@ internal static class TrainCommand
 
             if (Get(resume))
             {
-                Option[] fixedBySavedRun = [dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
-                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, objectiveKind, dreg, batch, optimizer, lr, eps, weightDecay, binarize, validation, lrSchedule, klWarmup, earlyStopping, seed];
+                Option[] fixedBySavedRun = [.. data.All, dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
+                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, objectiveKind, dreg, batch, optimizer, lr, eps, weightDecay,
+                    binarize, validation, lrSchedule, klWarmup, earlyStopping, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
                 var saved = TrainingSession.ResumeState(outDir);
-                var (trainSet, testSet) = LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null);
+                var (trainSet, testSet) = UserDataSource.TryLoad(outDir) is { } recorded
+                    ? UserDataset.Load(recorded)
+                    : LoadData(saved.Dataset, Given(dataDir) ? Get(dataDir) : null, download.Build(pr));
                 using var resumed = TrainingSession.Resume(outDir, trainSet, testSet, threadCount);
                 TrainingChecks.Check(resumed.Settings, trainSet, testSet);
                 Configure(resumed);
@@ -117,7 +123,16 @@ internal static class TrainCommand
             if (!isAe && Given(loss)) throw new UsageException("--loss applies to the autoencoders; the VAE's likelihood is --decoder bernoulli|gaussian.");
             if (kw && isAe) throw new UsageException("--preset kingma-welling is the paper's VAE setup; drop it for --model " + ModelKinds.Name(kindOfModel) + ".");
             string name = Get(dataset);
-            var (train, test) = LoadData(name, Get(dataDir));
+            UserData? user = null;
+            if (!DataOptions.IsCatalogName(name))
+            {
+                user = UserDataset.Load(name, data.Build(pr, Get(seed)));
+                name = user.Source.Path;
+                Console.WriteLine(user.Report);
+            }
+            else if (data.Given(pr).Select(o => o.Name).ToList() is { Count: > 0 } useless)
+                throw new ArgumentException($"{string.Join(", ", useless)} apply only to --dataset PATH (your own data), not to the named data set {name}.");
+            var (train, test) = user is null ? LoadData(name, Get(dataDir), download.Build(pr)) : (user.Train, user.Test);
             int[] hiddenWidths = kw && !Given(hidden) ? [500] : kindOfModel == ModelKind.LinearAe && !Given(hidden) ? [] : ParseHidden(Get(hidden));
             var act = kw && !Given(activation) ? Activation.Tanh : Activations.Parse(Get(activation));
             var dec = isAe ? (Get(loss) == "bce" ? DecoderKind.Bernoulli : DecoderKind.Gaussian)
@@ -146,7 +161,7 @@ internal static class TrainCommand
                 "none" => Binarization.None,
                 "static" => Binarization.Static,
                 "dynamic" => Binarization.Dynamic,
-                _ => dec == DecoderKind.Bernoulli && !isAe && !DatasetCatalog.IsBinary(name) ? Binarization.Dynamic : Binarization.None,
+                _ => dec == DecoderKind.Bernoulli && !isAe && !(user is null && DatasetCatalog.IsBinary(name)) ? Binarization.Dynamic : Binarization.None,
             };
             int m = kw && !Given(batch) ? 100 : Get(batch);
             int l = kw && !Given(samples) ? 1 : Get(samples);
@@ -168,11 +183,12 @@ internal static class TrainCommand
                 Dataset = name, Binarization = bin, Estimator = Get(estimator).ToUpperInvariant() == "A" ? Estimator.A : Estimator.B,
                 Samples = l, BatchSize = m, Seed = Get(seed), Optimizer = opt, Validation = valid,
                 Initialization = kw ? Initialization.Normal : Initialization.PyTorchDefault, InitScale = 0.01f,
-                L1 = Finite(Get(l1), "--l1", positive: false), Noise = Corruption.Parse(Get(noise)),
+                L1 = Finite(Get(l1), "--l1", positive: false), Noise = AsUsage(() => Corruption.Parse(Get(noise))),
                 Method = ObjectiveFactory.ParseMethod(Get(method)),
                 Objective = ObjectiveFactory.ParseObjective(Get(objectiveKind)), Dreg = Get(dreg),
-                LrSchedule = ScheduleSpec.Parse(Get(lrSchedule), epochs: epochCount), KlWarmup = Get(klWarmup), EarlyStopping = Get(earlyStopping),
+                LrSchedule = AsUsage(() => ScheduleSpec.Parse(Get(lrSchedule), epochs: epochCount)), KlWarmup = Get(klWarmup), EarlyStopping = Get(earlyStopping),
             };
+            AsUsage(() => { settings.Config.Validate(); ObjectiveFactory.Validate(settings); return 0; });
             TrainingChecks.Check(settings, train, test);
             if (kw && kind == OptimizerKind.Adagrad && rate is null)
             {
@@ -185,6 +201,7 @@ internal static class TrainCommand
             }
             using var session = TrainingSession.Create(settings, train, test, threadCount);
             Configure(session);
+            user?.Source.Save(outDir); // so that eval and --resume read, split and scale the same rows
             var c = settings.Config;
             string what = isAe
                 ? $"{ModelKinds.Name(c.Kind)} ({c.Activation.ToString().ToLowerInvariant()}, {(dec == DecoderKind.Bernoulli ? "cross-entropy" : "squared error")}" +
@@ -201,12 +218,19 @@ internal static class TrainCommand
         return cmd;
     }
 
-    private static (Dataset Train, Dataset Test) LoadData(string name, string? dataDir)
-        => (CommonOptions.Load(name, "train", dataDir), CommonOptions.Load(name, "test", dataDir));
+    private static (Dataset Train, Dataset Test) LoadData(string name, string? dataDir, VaeSharp.Data.DatasetDownloader? downloader = null)
+        => (CommonOptions.Load(name, "train", dataDir, downloader), CommonOptions.Load(name, "test", dataDir, downloader));
 
     private static void Positive(int value, string option)
     {
         if (value < 1) throw new UsageException($"{option} must be a positive whole number (got {value}).");
+    }
+
+    /// <summary>Runs a library check of option values, reporting its ArgumentException as a usage error (exit code 2).</summary>
+    private static T AsUsage<T>(Func<T> check)
+    {
+        try { return check(); }
+        catch (ArgumentException e) when (e is not UsageException) { throw new UsageException(e.Message); }
     }
 
     private static float Finite(float value, string option, bool positive)

@@ -26,8 +26,11 @@ internal static class ServeCommand
         {
             model, model2, port, host, open, count, dataset, dataDir, threads,
         };
-        cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
+        cmd.SetAction((pr, invocationCancel) => Task.FromResult(Program.Guard(() =>
         {
+            // Ctrl+C and SIGTERM reach the program as Program.Stop (see Program.Run); either ends the server.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationCancel, Program.Stop);
+            var cancel = stop.Token;
             int n = pr.GetValue(count);
             if (n < 1) throw new ArgumentException($"--count must be positive (got {n}).");
             int p = pr.GetValue(port);

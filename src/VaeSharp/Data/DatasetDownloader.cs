@@ -9,6 +9,28 @@ namespace VaeSharp.Data;
 /// <param name="Source">The URL being read.</param>
 public readonly record struct DownloadProgress(string FileName, long BytesReceived, long? TotalBytes, Uri Source);
 
+/// <summary>Timeouts and retries of <see cref="DatasetDownloader"/>.</summary>
+public sealed record DownloadOptions
+{
+    /// <summary>How long to wait for a TCP (and TLS) connection to a mirror. Default 15 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long to wait for the response headers, and then for each block of data: a transfer that stalls this
+    /// long is abandoned (its bytes kept for a resume). Default 30 s.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Passes over the mirror list; a further pass is made only when the previous one received bytes. Default 2.</summary>
+    public int MaxRounds { get; init; } = 2;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a non-positive timeout or round count.</summary>
+    public void Validate()
+    {
+        if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "The connect timeout must be positive.");
+        if (ReadTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReadTimeout), ReadTimeout, "The read timeout must be positive.");
+        if (MaxRounds < 1) throw new ArgumentOutOfRangeException(nameof(MaxRounds), MaxRounds, "At least one pass over the mirrors is needed.");
+    }
+}
+
 /// <summary>One file of a downloadable dataset and its checksum.</summary>
 /// <param name="FileName">The standard file name, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
 /// <param name="Checksum">Lower- or upper-case hex digest: 32 digits for MD5, 64 for SHA-256.</param>
@@ -21,16 +43,19 @@ public sealed record RemoteFile(string FileName, string Checksum);
 public sealed record RemoteDataset(string Name, IReadOnlyList<Uri> Mirrors, IReadOnlyList<RemoteFile> Files);
 
 /// <summary>
-/// Downloads dataset files into a folder: each file goes to a temporary file beside its destination, its checksum is
-/// verified, then it is renamed into place atomically. A failing mirror or a checksum mismatch moves on to the next
-/// mirror; when all fail, a <see cref="DatasetUnavailableException"/> says what to do by hand. Never writes to the console.
+/// Downloads dataset files into a folder: each file goes to <c>NAME.part</c> beside its destination, its checksum is
+/// verified, then it is renamed into place atomically. Connecting and every read have timeouts
+/// (<see cref="DownloadOptions"/>); a transfer that breaks off or stalls keeps its bytes in the .part file and is resumed
+/// with an HTTP Range request (from the next mirror, or by the next run). A failing mirror or a checksum mismatch moves
+/// on to the next mirror; when all fail, a <see cref="DatasetUnavailableException"/> names every file, where to get it
+/// and where to put it. Never writes to the console.
 /// </summary>
 public sealed class DatasetDownloader
 {
-    private static readonly Lazy<HttpClient> SharedClient = new(() =>
-        new HttpClient { Timeout = TimeSpan.FromMinutes(10) });
+    private static readonly Dictionary<TimeSpan, HttpClient> SharedClients = [];
 
     private readonly HttpClient _http;
+    private readonly DownloadOptions _options;
     private readonly Dictionary<string, RemoteDataset> _sources;
 
     /// <summary>The built-in sources with checksums of the published files: MNIST and Fashion-MNIST (two mirrors each),
@@ -73,11 +98,15 @@ public sealed class DatasetDownloader
     ];
 
     /// <summary>Creates a downloader.</summary>
-    /// <param name="httpClient">The client to use (not disposed by the downloader); a shared client when <see langword="null"/>.</param>
+    /// <param name="httpClient">The client to use (not disposed by the downloader; its own connect timeout applies); when
+    /// <see langword="null"/>, a shared client with <see cref="DownloadOptions.ConnectTimeout"/> that follows up to 5 redirects.</param>
     /// <param name="sources">The datasets and mirrors; <see cref="DefaultSources"/> when <see langword="null"/>.</param>
-    public DatasetDownloader(HttpClient? httpClient = null, IEnumerable<RemoteDataset>? sources = null)
+    /// <param name="options">Timeouts and retries; the defaults when <see langword="null"/>.</param>
+    public DatasetDownloader(HttpClient? httpClient = null, IEnumerable<RemoteDataset>? sources = null, DownloadOptions? options = null)
     {
-        _http = httpClient ?? SharedClient.Value;
+        _options = options ?? new DownloadOptions();
+        _options.Validate();
+        _http = httpClient ?? SharedClient(_options.ConnectTimeout);
         _sources = new Dictionary<string, RemoteDataset>(StringComparer.OrdinalIgnoreCase);
         foreach (var source in sources ?? DefaultSources)
         {
@@ -87,6 +116,26 @@ public sealed class DatasetDownloader
             _sources[source.Name] = source;
         }
     }
+
+    private static HttpClient SharedClient(TimeSpan connectTimeout)
+    {
+        lock (SharedClients)
+        {
+            if (!SharedClients.TryGetValue(connectTimeout, out var client))
+            {
+                client = new HttpClient(new SocketsHttpHandler
+                {
+                    ConnectTimeout = connectTimeout, AllowAutoRedirect = true, MaxAutomaticRedirections = 5,
+                })
+                { Timeout = Timeout.InfiniteTimeSpan }; // the per-read timeout bounds every wait instead
+                SharedClients[connectTimeout] = client;
+            }
+            return client;
+        }
+    }
+
+    /// <summary>The options in force.</summary>
+    public DownloadOptions Options => _options;
 
     /// <summary>The dataset description used for <paramref name="datasetName"/>, or <see langword="null"/> when it cannot be downloaded.</summary>
     /// <param name="datasetName">A catalog name such as <c>mnist</c>.</param>
@@ -100,7 +149,7 @@ public sealed class DatasetDownloader
     /// <param name="fileNames">Standard file names of that dataset.</param>
     /// <param name="directory">Destination folder, created when missing.</param>
     /// <param name="progress">Receives progress reports, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the download (a partial temporary file is removed).</param>
+    /// <param name="cancellationToken">Cancels the download (its .part file is kept for a resume).</param>
     /// <returns>The full paths of the files, in the order of <paramref name="fileNames"/>.</returns>
     /// <exception cref="DatasetUnavailableException">Every mirror failed for some file.</exception>
     public async Task<IReadOnlyList<string>> EnsureFilesAsync(string datasetName, IReadOnlyList<string> fileNames, string directory,
@@ -124,75 +173,153 @@ public sealed class DatasetDownloader
         return paths;
     }
 
+    /// <summary>The partial file that a download of <paramref name="fileName"/> into <paramref name="directory"/> writes and resumes.</summary>
+    /// <param name="directory">The destination folder.</param>
+    /// <param name="fileName">The standard file name.</param>
+    public static string PartialPath(string directory, string fileName) => Path.Combine(directory, fileName + ".part");
+
     private async Task DownloadFileAsync(RemoteDataset source, RemoteFile file, string destination, IReadOnlyList<string> wanted,
         IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var attempts = new List<string>();
         Exception? last = null;
         string directory = Path.GetDirectoryName(Path.GetFullPath(destination))!;
-        foreach (Uri mirror in source.Mirrors)
+        string part = PartialPath(directory, file.FileName);
+        // Passes over the mirrors: another pass only when the last one made progress (a transfer that broke off is
+        // resumed from its .part file with an HTTP Range request), so the loop is bounded.
+        for (int round = 0; round < _options.MaxRounds; round++)
         {
-            var url = new Uri(mirror.AbsoluteUri.TrimEnd('/') + "/" + file.FileName);
-            string temp = Path.Combine(directory, $".{file.FileName}.{Guid.NewGuid():N}.part");
-            try
+            long startOfRound = PartLength(part);
+            foreach (Uri mirror in source.Mirrors)
             {
-                string? problem = await TryDownloadAsync(url, file, temp, progress, cancellationToken).ConfigureAwait(false);
-                if (problem is null)
+                var url = new Uri(mirror.AbsoluteUri.TrimEnd('/') + "/" + file.FileName);
+                try
                 {
-                    File.Move(temp, destination, overwrite: true);
-                    return;
+                    string? problem = await TryDownloadAsync(url, file, part, progress, cancellationToken).ConfigureAwait(false);
+                    if (problem is null)
+                    {
+                        File.Move(part, destination, overwrite: true);
+                        return;
+                    }
+                    attempts.Add($"{url}: {problem}");
                 }
-                attempts.Add($"{url}: {problem}");
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or UnauthorizedAccessException)
+                {
+                    last = e;
+                    attempts.Add($"{url}: {OneLine(e)}");
+                }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or UnauthorizedAccessException)
-            {
-                last = e;
-                attempts.Add($"{url}: {(e is OperationCanceledException ? "timed out" : e.Message)}");
-            }
-            finally
-            {
-                TryDelete(temp);
-            }
+            if (PartLength(part) <= startOfRound) break;
         }
+        long kept = PartLength(part);
+        string reason = $"every download mirror failed for {file.FileName}" +
+            (kept > 0 ? $"; the {kept} bytes received are kept in {part} and the next attempt resumes from there" : "");
         throw new DatasetUnavailableException(source.Name, wanted,
-            Guidance.Unavailable(source.Name, wanted, directory, $"every download mirror failed for {file.FileName}", attempts),
-            attempts, last);
+            Guidance.Unavailable(source.Name, wanted, directory, reason, attempts, source), attempts, last);
     }
 
-    /// <returns><see langword="null"/> on success, else why the mirror's file was rejected.</returns>
-    private async Task<string?> TryDownloadAsync(Uri url, RemoteFile file, string temp, IProgress<DownloadProgress>? progress,
+    private static long PartLength(string part) => File.Exists(part) ? new FileInfo(part).Length : 0;
+
+    private static string OneLine(Exception e)
+    {
+        string m = e.Message;
+        if (e.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message) && !m.Contains(inner.Message, StringComparison.Ordinal))
+            m += " (" + inner.Message + ")";
+        return m.ReplaceLineEndings(" ");
+    }
+
+    /// <returns><see langword="null"/> on success (the .part file then holds the verified file), else why this attempt failed.
+    /// A transfer that breaks off or stalls keeps its bytes for a resume; a wrong checksum discards them.</returns>
+    private async Task<string?> TryDownloadAsync(Uri url, RemoteFile file, string part, IProgress<DownloadProgress>? progress,
         CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-            return $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
-        long? total = response.Content.Headers.ContentLength;
-        using var hash = IncrementalHash.CreateHash(HashFor(file));
-        await using (var input = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
-        await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        long have = PartLength(part);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (have > 0) request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(have, null);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        double seconds = _options.ReadTimeout.TotalSeconds;
+        timer.CancelAfter(_options.ReadTimeout);
+        HttpResponseMessage response;
+        try
         {
-            var buffer = new byte[1 << 16];
-            long received = 0;
-            progress?.Report(new DownloadProgress(file.FileName, 0, total, url));
-            int n;
-            while ((n = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"no response within {seconds:0.#} s (read timeout)";
+        }
+        using (response)
+        {
+            int status = (int)response.StatusCode;
+            if (status == 416 && have > 0)
             {
-                hash.AppendData(buffer, 0, n);
-                await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                received += n;
-                progress?.Report(new DownloadProgress(file.FileName, received, total, url));
+                TryDelete(part); // the partial file does not fit this server's file: start afresh next time
+                return "HTTP 416: the server refused to resume; the partial file was discarded";
+            }
+            if (!response.IsSuccessStatusCode)
+                return $"HTTP {status} {response.ReasonPhrase}";
+            bool resume = have > 0 && status == 206;
+            if (resume && response.Content.Headers.ContentRange?.From != have)
+            {
+                TryDelete(part);
+                return $"HTTP 206 with a Content-Range that does not start at byte {have}; the partial file was discarded";
+            }
+            if (status == 206 && !resume)
+                return "HTTP 206 to a request for the whole file";
+            if (!resume) have = 0;
+            long? length = response.Content.Headers.ContentLength;
+            long? total = length is long l ? have + l : null;
+
+            using var hash = IncrementalHash.CreateHash(HashFor(file));
+            var buffer = new byte[1 << 16];
+            await using var output = new FileStream(part, resume ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+            if (resume)
+            {
+                int r;
+                while ((r = await output.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) hash.AppendData(buffer, 0, r);
+            }
+            long received = have;
+            progress?.Report(new DownloadProgress(file.FileName, received, total, url));
+            await using (var input = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    int n;
+                    timer.CancelAfter(_options.ReadTimeout); // a per-read timeout: it restarts before every read
+                    try
+                    {
+                        n = await input.ReadAsync(buffer, timer.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        return $"stalled: no data for {seconds:0.#} s after {received} bytes (read timeout); they are kept for a resume";
+                    }
+                    catch (IOException e)
+                    {
+                        return $"the transfer broke off after {received} bytes ({OneLine(e)}); they are kept for a resume";
+                    }
+                    if (n == 0) break;
+                    hash.AppendData(buffer, 0, n);
+                    await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                    received += n;
+                    progress?.Report(new DownloadProgress(file.FileName, received, total, url));
+                }
             }
             if (total is long expected && received != expected)
-                return $"the server announced {expected} bytes but sent {received}";
+                return $"the server announced {expected} bytes but sent {received}; they are kept for a resume";
+            string actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (!string.Equals(actual, file.Checksum, StringComparison.OrdinalIgnoreCase))
+            {
+                await output.DisposeAsync().ConfigureAwait(false);
+                TryDelete(part);
+                return $"checksum mismatch: {(file.Checksum.Length == 32 ? "MD5" : "SHA-256")} is {actual}, expected {file.Checksum.ToLowerInvariant()}";
+            }
+            return null;
         }
-        string actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (!string.Equals(actual, file.Checksum, StringComparison.OrdinalIgnoreCase))
-            return $"checksum mismatch: {(file.Checksum.Length == 32 ? "MD5" : "SHA-256")} is {actual}, expected {file.Checksum.ToLowerInvariant()}";
-        return null;
     }
 
     private static HashAlgorithmName HashFor(RemoteFile file)

@@ -6,8 +6,9 @@ namespace VaeSharp.Data;
 internal static class Guidance
 {
     public static string Unavailable(string name, IReadOnlyList<string> files, string cacheFolder, string reason,
-        IReadOnlyList<string>? attempts = null)
+        IReadOnlyList<string>? attempts = null, RemoteDataset? source = null)
     {
+        source ??= DatasetDownloader.DefaultSources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
         var text = new StringBuilder();
         text.Append($"Dataset '{name}' is not available: {reason}.");
         if (attempts is { Count: > 0 })
@@ -16,7 +17,12 @@ internal static class Guidance
             foreach (string a in attempts) text.Append("\n  ").Append(a);
         }
         text.Append($"\nTo use it, get these files ({DatasetCatalog.FilesNote(name)}):");
-        foreach (string f in files) text.Append("\n  ").Append(f);
+        foreach (string f in files)
+        {
+            text.Append("\n  ").Append(f);
+            if (source is not null && source.Files.Any(r => r.FileName == f))
+                text.Append("  from ").Append(string.Join(" or ", source.Mirrors.Select(m => m.AbsoluteUri.TrimEnd('/') + "/" + f)));
+        }
         text.Append("\nand either");
         text.Append($"\n  - put them in the cache folder {cacheFolder} (found automatically; the folder VAESHARP_CACHE names replaces the cache root), or");
         text.Append("\n  - put them in a folder DIR of your choice and pass --data-dir DIR.");

@@ -246,24 +246,22 @@ public static class MatReader
     /// <summary>An element tag: its type, its declared payload size, and (small form) its inline bytes.</summary>
     private readonly record struct Tag(int Type, long Size, bool Small, long Offset, uint Inline);
 
-    /// <summary>A sequential reader over a (possibly inflated) byte source, with a hard limit and positions for messages.</summary>
-    private sealed class Input(Stream stream, long limit, bool exact, Func<long, string> where)
+    /// <summary>A sequential reader over a file or inflated data, tracking the position for checks and messages.</summary>
+    /// <param name="stream">The bytes.</param>
+    /// <param name="exact">Whether the caller knows how many bytes remain exactly (a file) or only a bound (inflated data).</param>
+    /// <param name="where">Describes a position for messages.</param>
+    private sealed class Input(Stream stream, bool exact, Func<long, string> where)
     {
         private readonly byte[] _scratch = new byte[8];
 
         /// <summary>Bytes consumed so far (set after seeking the underlying stream).</summary>
         public long Position { get; set; }
 
-        /// <summary>The end: exact for a file, an upper bound for inflated data.</summary>
-        public long Limit { get; } = limit;
-
-        /// <summary>Whether <see cref="Limit"/> is the exact length.</summary>
+        /// <summary>Whether the sizes were checked against exactly the bytes present (a file) rather than a bound (inflated data).</summary>
         public bool Exact { get; } = exact;
 
         /// <summary>Describes a position, e.g. "byte 136" or "byte 8 of the data inflated from the element at byte 128".</summary>
         public string Where(long position) => where(position);
-
-        public Stream Stream => stream;
 
         /// <summary>Reads exactly dst.Length bytes; the caller has checked them against the limit.</summary>
         public bool TryRead(Span<byte> dst)
@@ -338,7 +336,7 @@ public static class MatReader
             array = null;
             long fileStart = stream.Position;
             long length = stream.Length - fileStart;
-            var top = new Input(stream, length, exact: true, p => $"byte {p}");
+            var top = new Input(stream, exact: true, p => $"byte {p}");
             ReadHeader(top);
 
             while (top.Position < length)
@@ -477,7 +475,7 @@ public static class MatReader
             long bound = checked(tag.Size * MaxInflateRatio + 64);
             using var window = new Window(stream, tag.Size);
             using var zlib = new ZLibStream(window, CompressionMode.Decompress, leaveOpen: true);
-            var inner = new Input(zlib, bound, exact: false,
+            var inner = new Input(zlib, exact: false,
                 p => $"byte {p} of the data inflated from the compressed element at byte {tag.Offset}");
             try
             {

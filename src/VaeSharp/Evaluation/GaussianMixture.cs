@@ -15,7 +15,7 @@ public sealed record GaussianMixtureOptions
     /// <summary>
     /// EM stops when the mean log-likelihood per datapoint (nats) rises by less than this between two iterations.
     /// </summary>
-    public double Tolerance { get; init; } = 1e-6;
+    public double Tolerance { get; init; } = 1e-4;
 
     /// <summary>
     /// Ridge ε added to the diagonal of every covariance after each M-step: Σₖ = Sₖ + εI, with Sₖ the responsibility-weighted
@@ -169,11 +169,11 @@ public sealed class GaussianMixture
         var weights = new double[1];
         var means = new double[dimension];
         var covs = new double[dimension * dimension];
-        MStep(data, rows, dimension, 1, resp, ridge, weights, means, covs);
+        MStep(data, rows, dimension, 1, resp, ridge, weights, means, covs, WorkerPool.Single);
         var g = new GaussianMixture(1, dimension, weights, means, covs);
         return new GaussianMixture(1, dimension, weights, means, covs)
         {
-            LogLikelihoodHistory = [g.MeanLogLikelihood(data, rows, null)], Converged = true,
+            LogLikelihoodHistory = [g.MeanLogLikelihood(data, rows, null, WorkerPool.Single)], Converged = true,
         };
     }
 
@@ -184,7 +184,9 @@ public sealed class GaussianMixture
     /// </summary>
     /// <exception cref="ArgumentException">Sizes disagree, a value is not finite, there are fewer distinct rows than components,
     /// or a covariance is not positive definite even with the ridge.</exception>
-    public static GaussianMixture Fit(ReadOnlySpan<float> x, int rows, int dimension, GaussianMixtureOptions options)
+    /// <remarks>The E-step runs over fixed chunks of rows and the M-step over components on <paramref name="pool"/>; every
+    /// sum keeps its order, so the fit does not depend on the thread count.</remarks>
+    public static GaussianMixture Fit(ReadOnlySpan<float> x, int rows, int dimension, GaussianMixtureOptions options, WorkerPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -194,7 +196,7 @@ public sealed class GaussianMixture
         GaussianMixture? best = null;
         for (int r = 0; r < options.Restarts; r++)
         {
-            var fit = FitOnce(data, rows, dimension, options, rng);
+            var fit = FitOnce(data, rows, dimension, options, rng, pool ?? WorkerPool.Single);
             if (best is null || fit.LogLikelihoodHistory[^1] > best.LogLikelihoodHistory[^1]) best = fit;
         }
         return best!;
@@ -218,7 +220,7 @@ public sealed class GaussianMixture
         return data;
     }
 
-    private static GaussianMixture FitOnce(double[] data, int rows, int dim, GaussianMixtureOptions options, Rng rng)
+    private static GaussianMixture FitOnce(double[] data, int rows, int dim, GaussianMixtureOptions options, Rng rng, WorkerPool pool)
     {
         int k = options.Components;
         var resp = new double[(long)rows * k];
@@ -228,21 +230,21 @@ public sealed class GaussianMixture
         var weights = new double[k];
         var means = new double[k * dim];
         var covs = new double[k * dim * dim];
-        MStep(data, rows, dim, k, resp, options.Ridge, weights, means, covs);
+        MStep(data, rows, dim, k, resp, options.Ridge, weights, means, covs, pool);
         var history = new List<double>();
         bool converged = false;
         int iterations = 0;
         while (true)
         {
             var model = new GaussianMixture(k, dim, weights, means, covs);
-            double ll = model.MeanLogLikelihood(data, rows, resp);   // E-step: responsibilities under the current parameters
+            double ll = model.MeanLogLikelihood(data, rows, resp, pool);   // E-step: responsibilities under the current parameters
             history.Add(ll);
             if (history.Count >= 2 && ll - history[^2] < options.Tolerance) { converged = true; break; }
             if (iterations == options.MaxIterations) break;
             weights = new double[k];
             means = new double[k * dim];
             covs = new double[k * dim * dim];
-            MStep(data, rows, dim, k, resp, options.Ridge, weights, means, covs);
+            MStep(data, rows, dim, k, resp, options.Ridge, weights, means, covs, pool);
             iterations++;
         }
         return new GaussianMixture(k, dim, weights, means, covs)
@@ -331,14 +333,30 @@ public sealed class GaussianMixture
     /// μₖ = Σₙ γₙₖ xₙ / Nₖ, Σₖ = Σₙ γₙₖ (xₙ − μₖ)(xₙ − μₖ)ᵀ / Nₖ + ridge·I.
     /// </summary>
     private static void MStep(double[] data, int rows, int dim, int k, double[] resp, double ridge,
-        double[] weights, double[] means, double[] covs)
+        double[] weights, double[] means, double[] covs, WorkerPool pool)
     {
-        var diff = new double[dim];
-        for (int c = 0; c < k; c++)
+        var body = new MStepBody { Data = data, Rows = rows, Dim = dim, K = k, Resp = resp, Ridge = ridge, Weights = weights, Means = means, Covs = covs };
+        pool.For(k, ref body);
+        double total = 0;
+        foreach (double w in weights) total += w;
+        for (int c = 0; c < k; c++) weights[c] /= total;
+    }
+
+    /// <summary>The M-step's statistics of one component (components are independent).</summary>
+    private struct MStepBody : IParallelBody
+    {
+        public double[] Data, Resp, Weights, Means, Covs;
+        public int Rows, Dim, K;
+        public double Ridge;
+
+        public readonly void Execute(int c)
         {
+            int dim = Dim, k = K;
+            double[] data = Data, resp = Resp;
+            var diff = new double[dim];
             double nk = 0;
-            Span<double> mu = means.AsSpan(c * dim, dim);
-            for (int n = 0; n < rows; n++)
+            Span<double> mu = Means.AsSpan(c * dim, dim);
+            for (int n = 0; n < Rows; n++)
             {
                 double g = resp[(long)n * k + c];
                 if (g == 0) continue;
@@ -348,9 +366,9 @@ public sealed class GaussianMixture
             }
             nk = Math.Max(nk, 10 * 2.220446049250313e-16);
             for (int a = 0; a < dim; a++) mu[a] /= nk;
-            weights[c] = nk;
-            Span<double> s = covs.AsSpan(c * dim * dim, dim * dim);
-            for (int n = 0; n < rows; n++)
+            Weights[c] = nk;
+            Span<double> s = Covs.AsSpan(c * dim * dim, dim * dim);
+            for (int n = 0; n < Rows; n++)
             {
                 double g = resp[(long)n * k + c];
                 if (g == 0) continue;
@@ -371,12 +389,9 @@ public sealed class GaussianMixture
                     s[a * dim + b] = v;
                     s[b * dim + a] = v;
                 }
-                s[a * dim + a] += ridge;
+                s[a * dim + a] += Ridge;
             }
         }
-        double total = 0;
-        foreach (double w in weights) total += w;
-        for (int c = 0; c < k; c++) weights[c] /= total;
     }
 
     /// <summary>Cholesky factors (MathNet.Numerics) and the per-component log normalisers.</summary>
@@ -441,22 +456,42 @@ public sealed class GaussianMixture
         return max + Math.Log(s);
     }
 
-    /// <summary>Mean of log p(xₙ) over the rows; writes the responsibilities γₙₖ into <paramref name="resp"/> when given.</summary>
-    private double MeanLogLikelihood(double[] data, int rows, double[]? resp)
+    /// <summary>
+    /// Mean of log p(xₙ) over the rows; writes the responsibilities γₙₖ into <paramref name="resp"/> when given.
+    /// Rows are split into 64 fixed chunks run on the pool; the per-row values are summed afterwards in row order.
+    /// </summary>
+    private double MeanLogLikelihood(double[] data, int rows, double[]? resp, WorkerPool pool)
     {
-        int j = Dimension, k = Components;
-        var scratch = new double[j];
-        var comp = new double[k];
+        var rowLl = new double[rows];
+        var body = new EStepBody { Model = this, Data = data, Rows = rows, Resp = resp, RowLl = rowLl, Chunks = Math.Min(rows, 64) };
+        pool.For(body.Chunks, ref body);
         double total = 0;
-        for (int n = 0; n < rows; n++)
-        {
-            ComponentLogDensities(data.AsSpan(n * j, j), scratch, comp);
-            double lse = LogSumExp(comp);
-            total += lse;
-            if (resp is not null)
-                for (int c = 0; c < k; c++) resp[(long)n * k + c] = Math.Exp(comp[c] - lse);
-        }
+        foreach (double v in rowLl) total += v;
         return total / rows;
+    }
+
+    private struct EStepBody : IParallelBody
+    {
+        public GaussianMixture Model;
+        public double[] Data, RowLl;
+        public double[]? Resp;
+        public int Rows, Chunks;
+
+        public readonly void Execute(int index)
+        {
+            int j = Model.Dimension, k = Model.Components;
+            int start = (int)((long)Rows * index / Chunks), end = (int)((long)Rows * (index + 1) / Chunks);
+            var scratch = new double[j];
+            var comp = new double[k];
+            for (int n = start; n < end; n++)
+            {
+                Model.ComponentLogDensities(Data.AsSpan(n * j, j), scratch, comp);
+                double lse = LogSumExp(comp);
+                RowLl[n] = lse;
+                if (Resp is not null)
+                    for (int c = 0; c < k; c++) Resp[(long)n * k + c] = Math.Exp(comp[c] - lse);
+            }
+        }
     }
 
     /// <summary>log p(<paramref name="point"/>) (nats) for one point of J values.</summary>

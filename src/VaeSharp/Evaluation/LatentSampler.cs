@@ -125,15 +125,40 @@ public sealed class LatentSampler
     /// <paramref name="codes"/> [rows × latent] (EM from <c>Rng.ForStream(seed, FitStream)</c>, covariance ridge
     /// <paramref name="ridge"/>, see <see cref="GaussianMixtureOptions"/>).
     /// </summary>
-    public static LatentSampler Fit(LatentSamplerSpec spec, ReadOnlySpan<float> codes, int rows, int latent, ulong seed = 1, double ridge = 1e-6)
+    public static LatentSampler Fit(LatentSamplerSpec spec, ReadOnlySpan<float> codes, int rows, int latent, ulong seed = 1, double ridge = 1e-6,
+        WorkerPool? pool = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(latent, 1);
         if (spec.Kind == LatentSamplerKind.Prior) return Prior(latent);
         GaussianMixture g = spec.Kind == LatentSamplerKind.Gaussian
             ? GaussianMixture.FitGaussian(codes, rows, latent, ridge)
-            : GaussianMixture.Fit(codes, rows, latent, new GaussianMixtureOptions { Components = spec.Components, Ridge = ridge, Seed = seed, Stream = FitStream });
+            : GaussianMixture.Fit(codes, rows, latent, new GaussianMixtureOptions { Components = spec.Components, Ridge = ridge, Seed = seed, Stream = FitStream }, pool);
         var info = new FitInfo(seed, ridge, rows, g.LogLikelihoodHistory[^1], g.Iterations, g.Converged);
         return new LatentSampler(spec, latent, g, info);
+    }
+
+    /// <summary>
+    /// Encodes the rows of <paramref name="x"/> [rows × D] with <paramref name="model"/>'s deterministic encoder
+    /// (<see cref="Models.IModel.EncodeMean"/>: μ(x) for a VAE, f(x) for an autoencoder), in chunks of 1000 rows, and fits
+    /// the sampler <paramref name="spec"/> names to those codes (see <see cref="Fit(LatentSamplerSpec, ReadOnlySpan{float}, int, int, ulong, double, WorkerPool)"/>).
+    /// </summary>
+    public static LatentSampler Fit(LatentSamplerSpec spec, Models.IModel model, ReadOnlySpan<float> x, int rows, ulong seed = 1,
+        double ridge = 1e-6, WorkerPool? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int d = model.InputSize, j = model.Latent;
+        if (spec.Kind == LatentSamplerKind.Prior) return Prior(j);
+        if (x.Length < (long)rows * d) throw new ArgumentException($"x holds {x.Length} values; {rows} rows of {d} need {(long)rows * d}.", nameof(x));
+        if ((long)rows * j > Array.MaxLength) throw new ArgumentException($"{rows} codes of {j} values do not fit in one array.", nameof(rows));
+        pool ??= WorkerPool.Single;
+        var codes = new float[(long)rows * j];
+        const int chunk = 1000;
+        for (int start = 0; start < rows; start += chunk)
+        {
+            int n = Math.Min(chunk, rows - start);
+            model.EncodeMean(x.Slice(start * d, n * d), n, codes.AsSpan(start * j, n * j), pool);
+        }
+        return Fit(spec, codes, rows, j, seed, ridge, pool);
     }
 
     /// <summary>Draws <paramref name="rows"/> codes into <paramref name="destination"/> [rows × J], all randomness from <paramref name="rng"/>.</summary>

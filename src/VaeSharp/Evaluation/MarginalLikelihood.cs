@@ -32,7 +32,9 @@ public sealed record MarginalLikelihoodSettings
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a value out of range.</summary>
     public void Validate()
     {
-        if (Samples < 2) throw new ArgumentOutOfRangeException(nameof(Samples), Samples, "At least 2 posterior samples per datapoint.");
+        if (Samples < 2 || Samples > 100_000)
+            throw new ArgumentOutOfRangeException(nameof(Samples), Samples, "Between 2 and 100,000 posterior samples per datapoint.");
+        if (BatchSize > 100_000) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "At most 100,000 chains per batch.");
         ArgumentOutOfRangeException.ThrowIfNegative(BurnIn);
         ArgumentOutOfRangeException.ThrowIfLessThan(Thinning, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
@@ -100,7 +102,9 @@ public sealed class MarginalLikelihood
         if (x.Length < (long)rows * d) throw new ArgumentException($"x holds {x.Length} values; {rows} rows of {d} need {(long)rows * d}.", nameof(x));
         if (destination.Length < rows) throw new ArgumentException("Destination too short.", nameof(destination));
         int batch = Math.Min(Settings.BatchSize, Math.Max(rows, 1));
-        var fit = new double[(long)l * batch * j];   // [sample][chain][J]
+        if ((long)l * batch * j > 1 << 28)
+            throw new ArgumentException($"{l} samples × {batch} chains × {j} dimensions is too many to hold at once; lower the samples or the batch size.");
+        var fit = new double[l * batch * j];   // [sample][chain][J]
         var logRatio = new double[l];
         long accepted = 0, transitions = 0;
         for (int start = 0; start < rows; start += batch)

@@ -60,8 +60,8 @@ public sealed class Pca
     /// <summary>The total variance, tr Σ (divisor N): the sum of all D eigenvalues.</summary>
     public double TotalVariance { get; }
 
-    /// <summary>Each kept eigenvalue over the total variance, [m].</summary>
-    public double[] ExplainedVarianceRatio => [.. _eigenvalues.Select(l => l / TotalVariance)];
+    /// <summary>Each kept eigenvalue over the total variance, [m] (all 0 for constant data).</summary>
+    public double[] ExplainedVarianceRatio => [.. _eigenvalues.Select(l => TotalVariance > 0 ? l / TotalVariance : 0)];
 
     /// <summary>The principal directions as the columns of a D × m matrix (for <see cref="PrincipalAngles"/>).</summary>
     public Matrix<double> Basis() => Matrix<double>.Build.Dense(Dimension, Components, (a, i) => _components[i * Dimension + a]);

@@ -18,11 +18,19 @@ internal static class ManifestChecks
         if (section is null) throw new InvalidDataException($"{path}: the \"{name}\" section is missing or null.");
     }
 
-    /// <summary>Checks the architecture's sizes in 64 bits and against the memory budget, before any allocation.</summary>
+    /// <summary>Checks the architecture's values and sizes in 64 bits, before any allocation.</summary>
     public static void CheckArchitecture(string path, ModelConfig config)
     {
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+    }
+
+    /// <summary>
+    /// Checks that a model of this architecture fits the memory budget (call after the architecture has been checked
+    /// against the weights file, so that a manifest that lies is reported as such, not as a model too large).
+    /// </summary>
+    public static void CheckMemory(string path, ModelConfig config)
+    {
         try
         {
             MemoryBudget.RequireArrays(config, 1, 1, "the model");

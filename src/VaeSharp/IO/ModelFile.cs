@@ -192,7 +192,7 @@ public static class ModelFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{manifestPath}: not a valid model manifest ({e.Message}).", e);
+            throw new InvalidDataException($"{manifestPath}: not a valid model manifest ({JsonProblem(e)}).", e);
         }
         if (manifest.Format != Format) throw new InvalidDataException($"{manifestPath}: format is '{manifest.Format}', expected '{Format}'.");
         if (manifest.Version > Version) throw new InvalidDataException($"{manifestPath}: version {manifest.Version} is newer than this VaeSharp reads ({Version}).");
@@ -211,9 +211,15 @@ public static class ModelFile
         };
         ManifestChecks.CheckArchitecture(manifestPath, config);
 
-        var model = ModelFactory.Create(config);
         string weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{weightsPath}: missing.");
+        // The manifest's sizes decide what is allocated: check them against the weights file first, so that a manifest
+        // that lies (hidden widths of billions) fails here instead of asking for terabytes.
+        long needed = MinimumParameterCount(config), weightBytes = new FileInfo(weightsPath).Length;
+        if (needed > Array.MaxLength || needed * 2 > weightBytes)
+            throw new InvalidDataException($"{manifestPath}: the architecture needs at least {(needed == long.MaxValue ? "2^63" : needed.ToString(System.Globalization.CultureInfo.InvariantCulture))} parameters, more than {weightsPath} ({weightBytes} bytes) can hold.");
+        ManifestChecks.CheckMemory(manifestPath, config);
+        var model = ModelFactory.Create(config);
         var weights = SafeTensors.Read(weightsPath);
         CheckEpoch(weights.Metadata, weightsPath, manifest.Training.Epoch);
         var byName = weights.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -242,6 +248,44 @@ public static class ModelFile
             foreach (var t in opt.Tensors) optimizerState[t.Name] = t.Data;
         }
         return new LoadedModel(model, manifest.Training, optimizerState);
+    }
+
+    /// <summary>
+    /// Where and what a JSON error is, on one line: System.Text.Json's own message may quote the offending text, newlines
+    /// and binary garbage included.
+    /// </summary>
+    internal static string JsonProblem(JsonException e)
+    {
+        string where = e.LineNumber is long line ? $"line {line + 1}, byte {e.BytePositionInLine + 1}" : "somewhere";
+        string path = string.IsNullOrEmpty(e.Path) ? "" : $", at {e.Path}";
+        string what = e.Message.Contains('\n') || e.Message.Any(char.IsControl) ? "malformed JSON" : e.Message.Split(" Path: ")[0].TrimEnd('.');
+        return $"{what} at {where}{path}";
+    }
+
+    /// <summary>
+    /// A lower bound on the parameters of any model kind with <paramref name="config"/>: the weights of the encoder chain
+    /// D → hidden… → J and of the decoder chain J → …hidden → D, in 64-bit (long.MaxValue if even that overflows).
+    /// Biases and second heads (μ and log σ², a learned decoder variance) only add to it.
+    /// </summary>
+    internal static long MinimumParameterCount(ModelConfig config)
+    {
+        try
+        {
+            checked
+            {
+                long d = config.InputSize, j = config.Latent, total = 0, prev = d;
+                foreach (int h in config.Hidden) { total += prev * h; prev = h; }
+                total += prev * j;
+                prev = j;
+                foreach (int h in config.Hidden.Reverse()) { total += prev * h; prev = h; }
+                total += prev * d;
+                return total;
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
     }
 
     private static void CheckEpoch(IReadOnlyDictionary<string, string> metadata, string path, int epoch)

@@ -80,7 +80,16 @@ internal static class Fixtures
 /// </summary>
 internal sealed class LocalHttpServer : IDisposable
 {
-    public sealed record Route(int Status, byte[] Body, int? CutAfter = null);
+    /// <summary>What a path answers. <paramref name="CutAfter"/>: close the connection after that many body bytes;
+    /// <paramref name="StallAfter"/>: send that many body bytes, then nothing until the server is disposed;
+    /// <paramref name="Location"/>: a redirect target (with a 3xx status); <paramref name="Ranges"/>: honour
+    /// <c>Range: bytes=N-</c> with 206 and Content-Range.</summary>
+    public sealed record Route(int Status, byte[] Body, int? CutAfter = null, int? StallAfter = null, string? Location = null, bool Ranges = false);
+
+    private readonly List<string> _log = [];
+
+    /// <summary>Every request so far as "PATH" or "PATH bytes=N-" (with its Range header).</summary>
+    public IReadOnlyList<string> Log { get { lock (_log) return [.. _log]; } }
 
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
@@ -143,17 +152,33 @@ internal sealed class LocalHttpServer : IDisposable
                     head.Append((char)buf[0]);
                 }
                 Interlocked.Increment(ref _requests);
-                string path = head.ToString().Split(' ')[1];
+                string[] lines = head.ToString().Split("\r\n");
+                string path = lines[0].Split(' ')[1];
+                string? range = lines.Skip(1).FirstOrDefault(l => l.StartsWith("Range:", StringComparison.OrdinalIgnoreCase))?[6..].Trim();
+                lock (_log) _log.Add(range is null ? path : $"{path} {range}");
                 Route? route;
                 lock (_routes) route = _routes.GetValueOrDefault(path);
                 route ??= new Route(404, Encoding.ASCII.GetBytes("not found"));
-                string reason = route.Status == 200 ? "OK" : route.Status == 404 ? "Not Found" : "Error";
-                string header = $"HTTP/1.1 {route.Status} {reason}\r\nContent-Length: {route.Body.Length}\r\n" +
+                int status = route.Status;
+                int from = 0;
+                if (route.Ranges && status == 200 && range is not null && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+                    && int.TryParse(range[6..^1], out int f))
+                {
+                    if (f >= route.Body.Length) status = 416;
+                    else { status = 206; from = f; }
+                }
+                byte[] body = status == 416 ? [] : route.Body[from..];
+                string reason = status switch { 200 => "OK", 206 => "Partial Content", 404 => "Not Found", 416 => "Range Not Satisfiable", 302 => "Found", _ => "Error" };
+                string header = $"HTTP/1.1 {status} {reason}\r\nContent-Length: {body.Length}\r\n" +
+                                (status == 206 ? $"Content-Range: bytes {from}-{route.Body.Length - 1}/{route.Body.Length}\r\n" : "") +
+                                (route.Location is { } loc ? $"Location: {loc}\r\n" : "") +
                                 "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(header), _stop.Token);
-                int send = Math.Min(route.Body.Length, route.CutAfter ?? route.Body.Length);
-                await stream.WriteAsync(route.Body.AsMemory(0, send), _stop.Token);
+                int send = Math.Min(body.Length, route.CutAfter ?? route.StallAfter ?? body.Length);
+                await stream.WriteAsync(body.AsMemory(0, send), _stop.Token);
                 await stream.FlushAsync(_stop.Token);
+                if (route.StallAfter is not null)
+                    await Task.Delay(TimeSpan.FromMinutes(2), _stop.Token); // silent until the test disposes the server
                 if (route.CutAfter is not null) client.Client.Close(0); // abortive close mid-body
             }
             catch (Exception) { /* client went away */ }

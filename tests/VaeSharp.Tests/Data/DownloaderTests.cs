@@ -94,7 +94,7 @@ public sealed class DownloaderTests : IDisposable
         _server.Serve($"/cut/{Images}", new(200, _images, CutAfter: _images.Length / 2)); // connection dropped mid-body
         Uri refused = new($"http://127.0.0.1:{LocalHttpServer.ClosedPort()}/x/");
         var downloader = new DatasetDownloader(_http,
-            [Source("mnist", _server.Mirror("missing"), _server.Mirror("wrong"), _server.Mirror("cut"), refused)]);
+            [Source("mnist", _server.Mirror("missing"), _server.Mirror("wrong"), _server.Mirror("cut"), refused)], new DownloadOptions { MaxRounds = 1 });
         string dir = Path.Combine(_cache.Path, "mnist");
 
         var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() => downloader.EnsureFilesAsync("mnist", TrainFiles, dir));
@@ -111,7 +111,115 @@ public sealed class DownloaderTests : IDisposable
         Assert.Contains(dir, e.Message);
         Assert.Contains("mnist-sample", e.Message);
         Assert.DoesNotContain("apt-get", e.Message);
-        Assert.Empty(CacheContents("mnist")); // neither a partial nor a temporary file
+        // No complete file; only the bytes of the transfer that broke off, kept for a resume.
+        Assert.Equal([Images + ".part"], CacheContents("mnist"));
+        Assert.Contains(Images + ".part", e.Message);
+    }
+
+    private static readonly DownloadOptions Quick = new() { ReadTimeout = TimeSpan.FromSeconds(1), ConnectTimeout = TimeSpan.FromSeconds(1) };
+
+    [Fact]
+    public async Task A_stalled_transfer_is_abandoned_and_resumed_from_the_next_mirror_with_a_range_request()
+    {
+        int half = _images.Length / 2;
+        _server.Serve($"/stall/{Images}", new(200, _images, StallAfter: half));
+        _server.Serve($"/good/{Images}", new(200, _images, Ranges: true));
+        _server.Serve($"/good/{Labels}", new(200, _labels, Ranges: true));
+        var downloader = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("stall"), _server.Mirror("good"))], Quick);
+        var progress = new ListProgress();
+        var paths = await downloader.EnsureFilesAsync("mnist", TrainFiles, Path.Combine(_cache.Path, "mnist"), progress);
+
+        Assert.Equal(_images, File.ReadAllBytes(paths[0]));
+        Assert.Contains($"/good/{Images} bytes={half}-", _server.Log);
+        Assert.Equal(TrainFiles.Order(), CacheContents("mnist").Order());
+        var last = progress.Reports.Last(r => r.FileName == Images);
+        Assert.Equal((long)_images.Length, last.BytesReceived);
+        Assert.Equal(_images.Length, last.TotalBytes);
+    }
+
+    [Fact]
+    public async Task A_broken_transfer_is_resumed_by_the_next_run()
+    {
+        string dir = Path.Combine(_cache.Path, "mnist");
+        int cut = _images.Length / 3;
+        _server.Serve($"/m/{Images}", new(200, _images, CutAfter: cut));
+        var downloader = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("m"))], Quick with { MaxRounds = 1 });
+        var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() => downloader.EnsureFilesAsync("mnist", [Images], dir));
+        Assert.Contains("kept for a resume", e.Attempts[0]);
+        Assert.Equal(cut, new FileInfo(DatasetDownloader.PartialPath(dir, Images)).Length);
+        Assert.Contains($"the {cut} bytes received are kept in {DatasetDownloader.PartialPath(dir, Images)}", e.Message);
+
+        _server.Serve($"/m/{Images}", new(200, _images, Ranges: true));
+        var paths = await downloader.EnsureFilesAsync("mnist", [Images], dir);
+        Assert.Equal(_images, File.ReadAllBytes(paths[0]));
+        Assert.Equal($"/m/{Images} bytes={cut}-", _server.Log[^1]);
+        Assert.Equal([Images], CacheContents("mnist"));
+    }
+
+    [Fact]
+    public async Task A_server_that_ignores_range_or_refuses_it_restarts_cleanly()
+    {
+        string dir = Path.Combine(_cache.Path, "mnist");
+        Directory.CreateDirectory(dir);
+        // A .part that does not even match the file: a 200 answer to the Range request starts afresh.
+        File.WriteAllBytes(DatasetDownloader.PartialPath(dir, Images), [1, 2, 3]);
+        _server.Serve($"/plain/{Images}", new(200, _images));
+        var plain = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("plain"))], Quick);
+        Assert.Equal(_images, File.ReadAllBytes((await plain.EnsureFilesAsync("mnist", [Images], dir))[0]));
+        Assert.Equal($"/plain/{Images} bytes=3-", _server.Log[^1]);
+
+        // A .part longer than the file: 416, discarded, and the next pass fetches the whole file.
+        File.Delete(Path.Combine(dir, Images));
+        File.WriteAllBytes(DatasetDownloader.PartialPath(dir, Images), new byte[_images.Length + 5]);
+        _server.Serve($"/r/{Images}", new(200, _images, Ranges: true));
+        var ranged = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("r"))], Quick);
+        var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() => ranged.EnsureFilesAsync("mnist", [Images], dir));
+        Assert.Contains("HTTP 416", e.Attempts[0]);
+        Assert.False(File.Exists(DatasetDownloader.PartialPath(dir, Images)));
+        Assert.Equal(_images, File.ReadAllBytes((await ranged.EnsureFilesAsync("mnist", [Images], dir))[0]));
+    }
+
+    [Fact]
+    public async Task Redirects_are_followed()
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = true, MaxAutomaticRedirections = 3 });
+        _server.Serve($"/old/{Images}", new(302, [], Location: $"http://127.0.0.1:{_server.Port}/new/{Images}"));
+        _server.Serve($"/new/{Images}", new(200, _images));
+        var downloader = new DatasetDownloader(http, [Source("mnist", _server.Mirror("old"))], Quick);
+        var paths = await downloader.EnsureFilesAsync("mnist", [Images], Path.Combine(_cache.Path, "mnist"));
+        Assert.Equal(_images, File.ReadAllBytes(paths[0]));
+        Assert.Equal([$"/old/{Images}", $"/new/{Images}"], _server.Log);
+
+        // A redirect loop ends in an error, not a hang.
+        _server.Serve($"/loop/{Labels}", new(302, [], Location: $"http://127.0.0.1:{_server.Port}/loop/{Labels}"));
+        var looping = new DatasetDownloader(http, [Source("mnist", _server.Mirror("loop"))], Quick);
+        var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() => looping.EnsureFilesAsync("mnist", [Labels], Path.Combine(_cache.Path, "mnist")));
+        Assert.Single(e.Attempts);
+        Assert.True(_server.Log.Count(l => l.StartsWith("/loop/", StringComparison.Ordinal)) <= 4);
+    }
+
+    [Fact]
+    public async Task The_failure_message_names_every_file_where_to_get_it_and_where_to_put_it()
+    {
+        var downloader = new DatasetDownloader(_http, [Source("mnist", _server.Mirror("a"), _server.Mirror("b"))], Quick);
+        string dir = Path.Combine(_cache.Path, "mnist");
+        var e = await Assert.ThrowsAsync<DatasetUnavailableException>(() => downloader.EnsureFilesAsync("mnist", TrainFiles, dir));
+        foreach (string f in TrainFiles)
+            Assert.Contains($"{f}  from {_server.Mirror("a")}{f} or {_server.Mirror("b")}{f}", e.Message);
+        Assert.Contains($"put them in the cache folder {dir}", e.Message);
+        // Two 404s for the first file, and no second pass: it made no progress.
+        Assert.Equal(2, e.Attempts.Count);
+        Assert.All(e.Attempts, a => Assert.Contains("HTTP 404", a));
+    }
+
+    [Fact]
+    public void Timeouts_must_be_positive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DatasetDownloader(_http, null, new DownloadOptions { ReadTimeout = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DatasetDownloader(_http, null, new DownloadOptions { ConnectTimeout = TimeSpan.FromSeconds(-1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DatasetDownloader(_http, null, new DownloadOptions { MaxRounds = 0 }));
+        Assert.Equal(TimeSpan.FromSeconds(15), new DownloadOptions().ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), new DownloadOptions().ReadTimeout);
     }
 
     [Fact]

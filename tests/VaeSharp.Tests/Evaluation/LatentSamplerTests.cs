@@ -1,4 +1,5 @@
 using VaeSharp.Evaluation;
+using VaeSharp.Models;
 using VaeSharp.Numerics;
 
 namespace VaeSharp.Tests.Evaluation;
@@ -131,6 +132,25 @@ public sealed class LatentSamplerTests : IDisposable
         var prior = LatentSampler.Prior(5);
         prior.Save(Path.Combine(_dir, "p.json"));
         Assert.Equal(LatentSamplerKind.Prior, LatentSampler.Load(Path.Combine(_dir, "p.json"), 5).Spec.Kind);
+    }
+
+    [Fact]
+    public void FitsToAModelsCodes()
+    {
+        // The model overload encodes in chunks of 1000 rows: the fit equals one made from codes encoded in one call.
+        var model = ModelFactory.Create(new ModelConfig { InputSize = 6, ImageWidth = 3, ImageHeight = 2, Hidden = [5], Latent = 2 });
+        model.Initialize(Initialization.Normal, new Rng(1), 0.5f);
+        const int n = 2500;
+        var x = new float[n * 6];
+        new Rng(2).FillUniform(x);
+        var codes = new float[n * 2];
+        model.EncodeMean(x, n, codes, WorkerPool.Single);
+        var spec = LatentSamplerSpec.Parse("gmm:2");
+        var direct = LatentSampler.Fit(spec, codes, n, 2, seed: 3);
+        var viaModel = LatentSampler.Fit(spec, model, x, n, seed: 3);
+        Assert.Equal(direct.Mixture!.Means.ToArray(), viaModel.Mixture!.Means.ToArray());
+        Assert.Equal(direct.Mixture.Covariances.ToArray(), viaModel.Mixture.Covariances.ToArray());
+        Assert.Equal(LatentSamplerKind.Prior, LatentSampler.Fit(LatentSamplerSpec.Parse("prior"), model, x, n).Spec.Kind);
     }
 
     [Theory]
