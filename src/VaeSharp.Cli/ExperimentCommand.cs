@@ -17,6 +17,7 @@ internal static class ExperimentCommand
         cmd.Subcommands.Add(Figure5());
         cmd.Subcommands.Add(LinearPca());
         cmd.Subcommands.Add(AeVsVaeCommand.Create());
+        cmd.Subcommands.Add(NllCommand.Create());
         return cmd;
     }
 

@@ -41,7 +41,10 @@ internal static class TrainCommand
         gaussianMean.AcceptOnlyFromAmong("sigmoid", "identity");
         var estimator = new Option<string>("--estimator") { Description = "SGVB estimator: B (closed-form KL) or A (Monte Carlo).", DefaultValueFactory = _ => "B" };
         estimator.AcceptOnlyFromAmong("A", "B", "a", "b");
-        var samples = new Option<int>("--samples") { Description = "L, samples of z per datapoint.", DefaultValueFactory = _ => 1 };
+        var samples = new Option<int>("--samples") { Description = "L, samples of z per datapoint (K, the importance samples, with --objective iwae).", DefaultValueFactory = _ => 1 };
+        var objectiveKind = new Option<string>("--objective") { Description = "A VAE's training bound: elbo, or iwae (Burda et al.'s L_K with K = --samples).", DefaultValueFactory = _ => "elbo" };
+        objectiveKind.AcceptOnlyFromAmong("elbo", "iwae");
+        var dreg = new Option<bool>("--dreg") { Description = "With --objective iwae: the doubly reparameterized encoder gradient (Tucker et al. 2019)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train (the total, when resuming).", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "M, minibatch size.", DefaultValueFactory = _ => 100 };
         var optimizer = new Option<string>("--optimizer") { Description = "Optimizer.", DefaultValueFactory = _ => "adam" };
@@ -52,6 +55,9 @@ internal static class TrainCommand
         var binarize = new Option<string>("--binarize") { Description = "Binarization: auto (dynamic for bernoulli, none for gaussian or already-binary data), none, static, dynamic.", DefaultValueFactory = _ => "auto" };
         binarize.AcceptOnlyFromAmong("auto", "none", "static", "dynamic");
         var validation = new Option<int>("--validation") { Description = "Training images held out as a validation split.", DefaultValueFactory = _ => 0 };
+        var lrSchedule = new Option<string>("--lr-schedule") { Description = "Learning-rate schedule from --lr: constant; iwae (3^i passes at lr·10^(−i/7), Burda et al.); cosine[:E] (to lr/100 over E epochs, default --epochs); plateau[:P[:F]] (×F, default 0.5, after P, default 10, epochs without a better validation ELBO; needs --validation).", DefaultValueFactory = _ => "constant" };
+        var klWarmup = new Option<int>("--kl-warmup") { Description = "KL warm-up: the KL term's weight in the gradient rises from 0 to 1 over N epochs (the reported ELBO is the true one).", DefaultValueFactory = _ => 0 };
+        var earlyStopping = new Option<int>("--early-stopping") { Description = "Stop after P epochs without a better validation figure, keeping the best model in --out/best (needs --validation).", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Run folder: model, metrics and pictures.", DefaultValueFactory = _ => "runs/vae" };
@@ -67,8 +73,8 @@ internal static class TrainCommand
         var cmd = new Command("train", "Train a model (a VAE with AEVB, or an autoencoder) and write the model, metrics.csv, elbo.svg and pictures into --out.")
         {
             dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
-            decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, epochs, batch, optimizer, lr,
-            eps, weightDecay, binarize, validation, seed, threads, output, resume, checkpointMinutes,
+            decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, objectiveKind, dreg, epochs, batch, optimizer, lr,
+            eps, weightDecay, binarize, validation, lrSchedule, klWarmup, earlyStopping, seed, threads, output, resume, checkpointMinutes,
         };
         foreach (var o in data.All.Concat(download.All)) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
@@ -94,7 +100,8 @@ internal static class TrainCommand
             if (Get(resume))
             {
                 Option[] fixedBySavedRun = [.. data.All, dataset, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
-                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, batch, optimizer, lr, eps, weightDecay, binarize, validation, seed];
+                    decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, objectiveKind, dreg, batch, optimizer, lr, eps, weightDecay,
+                    binarize, validation, lrSchedule, klWarmup, earlyStopping, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
                     throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
@@ -178,6 +185,8 @@ internal static class TrainCommand
                 Initialization = kw ? Initialization.Normal : Initialization.PyTorchDefault, InitScale = 0.01f,
                 L1 = Finite(Get(l1), "--l1", positive: false), Noise = AsUsage(() => Corruption.Parse(Get(noise))),
                 Method = ObjectiveFactory.ParseMethod(Get(method)),
+                Objective = ObjectiveFactory.ParseObjective(Get(objectiveKind)), Dreg = Get(dreg),
+                LrSchedule = AsUsage(() => ScheduleSpec.Parse(Get(lrSchedule), epochs: epochCount)), KlWarmup = Get(klWarmup), EarlyStopping = Get(earlyStopping),
             };
             AsUsage(() => { settings.Config.Validate(); ObjectiveFactory.Validate(settings); return 0; });
             TrainingChecks.Check(settings, train, test);
@@ -199,7 +208,8 @@ internal static class TrainCommand
                   (settings.L1 > 0 ? $", λ = {settings.L1.ToString(CultureInfo.InvariantCulture)}" : "") +
                   (settings.Noise.Kind != CorruptionKind.None ? $", noise {settings.Noise}" : "") + (c.Bias ? "" : ", no biases") + ")"
                 : $"VAE ({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, " +
-                  (settings.Method == TrainingMethod.WakeSleep ? "wake-sleep, bound by " : "") + $"estimator {settings.Estimator}, L={l})";
+                  (settings.Method == TrainingMethod.WakeSleep ? "wake-sleep, bound by " : "") +
+                  (settings.Objective == TrainingObjective.Iwae ? $"IWAE bound, K={l}{(settings.Dreg ? ", DReG" : "")})" : $"estimator {settings.Estimator}, L={l})");
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} {what} " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +
                 $"{kind.ToString().ToLowerInvariant()} lr {opt.LearningRate.ToString(CultureInfo.InvariantCulture)}, M={m}, {threadCount} thread(s)");
@@ -248,8 +258,13 @@ internal static class TrainCommand
             Console.WriteLine($"{outDir} has already trained {session.State.Epoch} epoch(s); raise --epochs to continue.");
             return 0;
         }
+        if (session.StoppedEarly)
+        {
+            Console.WriteLine(StoppedLine(session, outDir));
+            return 0;
+        }
         bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
-        while (session.State.Epoch < epochs)
+        while (session.State.Epoch < epochs && !session.StoppedEarly)
         {
             int epoch = session.State.Epoch + 1;
             EpochSummary summary;
@@ -274,8 +289,12 @@ internal static class TrainCommand
             else summary = session.RunEpoch(null, cancel);
             session.SaveCheckpoint(outDir);
             session.SavePictures(outDir);
-            Console.WriteLine(FormatEpoch(summary, epochs, session.Terms));
+            Console.WriteLine(FormatEpoch(summary, epochs, session.Terms, ObjectiveLabel(session.Settings)) + ControlsSuffix(session));
         }
+        if (session.StoppedEarly) Console.WriteLine(StoppedLine(session, outDir));
+        else if (session.Settings.EarlyStopping > 0 && session.BestEpoch > 0)
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "best validation figure {0:F2} at epoch {1}; that model is in {2}",
+                session.BestValidation, session.BestEpoch, Path.Combine(outDir, TrainingSession.BestFolder)));
         Console.WriteLine($"wrote {outDir}: model.safetensors, model.json, metrics.csv, elbo.svg, samples.png, reconstructions.png" +
             (session.Model.Latent == 2 ? ", manifold.png, latent-map.png" : ""));
         return 0;
@@ -283,9 +302,24 @@ internal static class TrainCommand
 
     internal static string FormatEpoch(EpochSummary e, int epochs) => FormatEpoch(e, epochs, ObjectiveTerms.Elbo);
 
-    internal static string FormatEpoch(EpochSummary e, int epochs, ObjectiveTerms terms)
+    private static string ControlsSuffix(TrainingSession s)
     {
-        string o = terms.Objective == "elbo" ? "ELBO" : terms.Objective, reg = terms.Regularizer == "kl" ? "KL" : terms.Regularizer;
+        var ci = CultureInfo.InvariantCulture;
+        string lr = s.Settings.LrSchedule != "constant" ? string.Format(ci, "  lr {0:G3}", s.LearningRate) : "";
+        string beta = s.Settings.KlWarmup > 0 ? string.Format(ci, "  β {0:F3}", s.KlWeight) : "";
+        return lr + beta;
+    }
+
+    private static string StoppedLine(TrainingSession s, string outDir) => string.Format(CultureInfo.InvariantCulture,
+        "early stopping after epoch {0}: no better validation figure for {1} epochs; the best, {2:F2} at epoch {3}, is kept in {4}",
+        s.State.Epoch, s.Settings.EarlyStopping, s.BestValidation, s.BestEpoch, Path.Combine(outDir, TrainingSession.BestFolder));
+
+    /// <summary>How the epoch line names the objective: ELBO, or the IWAE bound with its K (train and test figures are both that bound).</summary>
+    internal static string? ObjectiveLabel(SessionSettings s) => s.Objective == TrainingObjective.Iwae ? $"IWAE L_{s.Samples}" : null;
+
+    internal static string FormatEpoch(EpochSummary e, int epochs, ObjectiveTerms terms, string? label = null)
+    {
+        string o = label ?? (terms.Objective == "elbo" ? "ELBO" : terms.Objective), reg = terms.Regularizer == "kl" ? "KL" : terms.Regularizer;
         var ci = CultureInfo.InvariantCulture;
         double tr = e.Train.Rows, te = e.Test.Rows;
         string valid = e.Validation is { } v ? string.Format(ci, "  valid {0:F2}", v.Objective / v.Rows) : "";

@@ -57,6 +57,9 @@ internal static class ManifestChecks
         {
             Corruption.Parse(t.Noise ?? "none", "training.noise");
             ObjectiveFactory.ParseMethod(t.Method ?? "aevb", "training.method");
+            ObjectiveFactory.ParseObjective(t.Objective ?? "elbo", "training.objective");
+            ScheduleSpec.Parse(t.LrSchedule ?? "constant", "training.lr_schedule");
+            if (t.KlWarmup < 0 || t.EarlyStopping < 0) throw new ArgumentException("training.kl_warmup and training.early_stopping must not be negative.");
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }

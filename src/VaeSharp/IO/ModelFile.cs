@@ -39,6 +39,35 @@ public sealed record TrainingState
     public string Noise { get; init; } = "none";
     /// <summary>How the model was trained: aevb or wake-sleep (VAE), or pca (a linear autoencoder set from PCA).</summary>
     public string Method { get; init; } = "aevb";
+    /// <summary>The bound a VAE was trained on: elbo, or iwae (K = <see cref="Samples"/>). Absent in older files: elbo.</summary>
+    public string Objective { get; init; } = "elbo";
+    /// <summary>IWAE with the DReG encoder gradient.</summary>
+    public bool Dreg { get; init; }
+    /// <summary>Learning-rate schedule: constant, iwae, cosine:E or plateau:P:F (see <see cref="ScheduleSpec"/>).</summary>
+    public string LrSchedule { get; init; } = "constant";
+    /// <summary>Epochs of KL warm-up (0: none).</summary>
+    public int KlWarmup { get; init; }
+    /// <summary>Early-stopping patience in epochs (0: none).</summary>
+    public int EarlyStopping { get; init; }
+    /// <summary>State of the schedule and early stopping after <see cref="Epoch"/> (absent: their initial state).</summary>
+    public ControlState? Controls { get; init; }
+}
+
+/// <summary>What a session's learning-rate schedule and early stopping have seen, saved so that a resumed run continues exactly.</summary>
+public sealed record ControlState
+{
+    /// <summary>Reduce-on-plateau: the current rate.</summary>
+    public float? PlateauRate { get; init; }
+    /// <summary>Reduce-on-plateau: the best validation figure (null: none yet).</summary>
+    public double? PlateauBest { get; init; }
+    /// <summary>Reduce-on-plateau: epochs without improvement since the last reduction.</summary>
+    public int PlateauBad { get; init; }
+    /// <summary>Early stopping: the epoch with the best validation figure (0: none yet).</summary>
+    public int BestEpoch { get; init; }
+    /// <summary>Early stopping: that figure.</summary>
+    public double? BestValidation { get; init; }
+    /// <summary>Early stopping: epochs since the best.</summary>
+    public int EpochsWithoutImprovement { get; init; }
 }
 
 /// <summary>What <see cref="ModelFile.Load"/> returns.</summary>

@@ -26,6 +26,8 @@ public sealed record EpochPosition
 /// <summary>Options of one <see cref="Trainer.RunEpoch(DataMatrix, int, EpochRun)"/> call beyond the data and the epoch.</summary>
 public sealed record EpochRun
 {
+    /// <summary>Called before every training step (a session sets the KL weight β there).</summary>
+    public Action? BeforeStep { get; init; }
     /// <summary>Called after every training step.</summary>
     public Action<StepProgress>? Progress { get; init; }
     /// <summary>Stops the epoch between minibatches (after <see cref="Checkpoint"/> has saved the place, when there is one).</summary>

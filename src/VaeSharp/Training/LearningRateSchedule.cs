@@ -139,6 +139,19 @@ public sealed class ReduceOnPlateauSchedule : LearningRateSchedule
     /// <summary>The best validation figure seen.</summary>
     public double Best => _best;
 
+    /// <summary>Epochs in a row without improvement on <see cref="Best"/> since the last reduction.</summary>
+    public int BadEpochs => _bad;
+
+    /// <summary>Sets the state saved from <see cref="At"/>, <see cref="Best"/> and <see cref="BadEpochs"/> (for resuming a run).</summary>
+    public void Restore(float learningRate, double best, int badEpochs)
+    {
+        _lr = Positive(learningRate, nameof(learningRate));
+        if (double.IsNaN(best)) throw new ArgumentException("The best figure is NaN.", nameof(best));
+        ArgumentOutOfRangeException.ThrowIfNegative(badEpochs);
+        _best = best;
+        _bad = badEpochs;
+    }
+
     /// <inheritdoc />
     public override float At(int epoch)
     {

@@ -16,6 +16,15 @@ public enum TrainingMethod
     Pca,
 }
 
+/// <summary>The bound a VAE is trained on.</summary>
+public enum TrainingObjective
+{
+    /// <summary>The ELBO (SGVB estimator A or B with L samples).</summary>
+    Elbo,
+    /// <summary>The importance-weighted bound L_K of Burda et al. (2016), K = <see cref="SessionSettings.Samples"/>.</summary>
+    Iwae,
+}
+
 /// <summary>
 /// Builds the training objective of a run from its model and settings: the one place where a model kind meets its
 /// objective, so that the session, the trainer, the run folder and <c>vae eval</c> need no per-kind code.
@@ -26,6 +35,7 @@ public static class ObjectiveFactory
     public static IObjective Create(IModel model, SessionSettings settings, WorkerPool pool) => model switch
     {
         Vae vae when settings.Method == TrainingMethod.WakeSleep => new WakeSleepObjective(vae, settings.Estimator, settings.Samples, pool),
+        Vae vae when settings.Objective == TrainingObjective.Iwae => new IwaeObjective(vae, settings.Samples, settings.Dreg, pool),
         Vae vae => new ElboObjective(vae, settings.Estimator, settings.Samples, pool),
         Autoencoder ae => new AutoencoderObjective(ae, settings.L1, settings.Noise, pool),
         _ => throw new ArgumentException($"No objective is known for a {model.GetType().Name}."),
@@ -46,6 +56,17 @@ public static class ObjectiveFactory
         _ => throw new ArgumentException($"{source}: unknown training method '{name}'; expected aevb, wake-sleep or pca."),
     };
 
+    /// <summary>The command-line name of an objective (elbo, iwae).</summary>
+    public static string ObjectiveName(TrainingObjective o) => o == TrainingObjective.Iwae ? "iwae" : "elbo";
+
+    /// <summary>Parses an objective name; the error names <paramref name="source"/>.</summary>
+    public static TrainingObjective ParseObjective(string name, string source = "--objective") => name.Trim().ToLowerInvariant() switch
+    {
+        "elbo" => TrainingObjective.Elbo,
+        "iwae" => TrainingObjective.Iwae,
+        _ => throw new ArgumentException($"{source}: unknown objective '{name}'; expected elbo or iwae."),
+    };
+
     /// <summary>Rejects settings that do not apply to the model kind (for example λ on a VAE), naming the option.</summary>
     public static void Validate(SessionSettings settings)
     {
@@ -63,6 +84,12 @@ public static class ObjectiveFactory
             throw new ArgumentException($"A model set from PCA is a linear-ae, not {name}.");
         if (settings.Method == TrainingMethod.WakeSleep && kind != ModelKind.Vae)
             throw new ArgumentException($"--method wake-sleep trains a VAE's encoder and decoder, not {name}.");
+        if (settings.Objective == TrainingObjective.Iwae && (kind != ModelKind.Vae || settings.Method != TrainingMethod.Aevb))
+            throw new ArgumentException($"--objective iwae trains a VAE with AEVB, not {(kind != ModelKind.Vae ? name : "--method wake-sleep")}.");
+        if (settings.Dreg && settings.Objective != TrainingObjective.Iwae)
+            throw new ArgumentException("--dreg is the IWAE bound's encoder gradient; it needs --objective iwae.");
+        if (settings.Objective == TrainingObjective.Iwae && settings.Estimator != Estimator.B)
+            throw new ArgumentException("--estimator applies to --objective elbo; the IWAE bound is always a Monte Carlo average over its K samples.");
         if (ModelKinds.IsAutoencoder(kind) && (settings.Estimator != Estimator.B || settings.Samples != 1))
             throw new ArgumentException($"--estimator and --samples apply to the VAE, not {name}.");
     }

@@ -120,6 +120,7 @@ public sealed class Trainer
             cancel.ThrowIfCancellationRequested();
             int rows = Math.Min(m, data.Count - b * m);
             Gather(data, _order.AsSpan(b * m, rows), binarize);
+            run.BeforeStep?.Invoke();
             var terms = _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: true);
             if (!double.IsFinite(terms.Objective))
                 throw new TrainingDivergedException($"The objective became {terms.Objective} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");

@@ -44,7 +44,7 @@ public sealed partial class TrainingSession
         bool enabled = CheckpointDirectory is not null && (CheckpointInterval > TimeSpan.Zero || TestCheckpointBatches > 0);
         return new EpochRun
         {
-            Progress = progress, Cancel = cancel, ResumeFrom = from,
+            Progress = progress, Cancel = cancel, ResumeFrom = from, BeforeStep = BeforeStep,
             CheckpointDue = enabled ? CheckpointDue : null,
             Checkpoint = CheckpointDirectory is null ? null : SaveMidEpoch,
         };

@@ -41,6 +41,16 @@ public sealed record SessionSettings
     public Corruption Noise { get; init; } = Corruption.None;
     /// <summary>How a VAE's parameters are learned: AEVB, or the wake-sleep baseline.</summary>
     public TrainingMethod Method { get; init; } = TrainingMethod.Aevb;
+    /// <summary>The bound a VAE is trained on: the ELBO, or IWAE's L_K with K = <see cref="Samples"/>.</summary>
+    public TrainingObjective Objective { get; init; } = TrainingObjective.Elbo;
+    /// <summary>IWAE only: the DReG encoder gradient (Tucker et al. 2019).</summary>
+    public bool Dreg { get; init; }
+    /// <summary>Learning-rate schedule (<see cref="ScheduleSpec"/>): constant, iwae, cosine:E or plateau:P:F.</summary>
+    public string LrSchedule { get; init; } = "constant";
+    /// <summary>KL warm-up: β rises from 0 to 1 over this many epochs (0: none).</summary>
+    public int KlWarmup { get; init; }
+    /// <summary>Early stopping: stop after this many epochs without a better validation figure (0: never).</summary>
+    public int EarlyStopping { get; init; }
 }
 
 /// <summary>One epoch's figures, per datapoint in <see cref="Train"/> etc. as sums (divide by Rows).</summary>
@@ -94,6 +104,7 @@ public sealed partial class TrainingSession : IDisposable
         ObjectiveFactory.Validate(settings);
         var objective = ObjectiveFactory.Create(model, settings, _pool);
         Terms = objective.Terms;
+        InitControls(objective, train.Count - settings.Validation);
         _trainer = new Trainer(objective, _optimizer, new TrainerOptions
         {
             BatchSize = settings.BatchSize, Seed = settings.Seed, DynamicBinarization = settings.Binarization == Binarization.Dynamic,
@@ -167,6 +178,8 @@ public sealed partial class TrainingSession : IDisposable
         Optimizer = loaded.State.Optimizer, Validation = loaded.State.Validation,
         L1 = loaded.State.L1, Noise = Corruption.Parse(loaded.State.Noise ?? "none", "model.json training.noise"),
         Method = ObjectiveFactory.ParseMethod(loaded.State.Method ?? "aevb", "model.json training.method"),
+        Objective = ObjectiveFactory.ParseObjective(loaded.State.Objective ?? "elbo", "model.json training.objective"), Dreg = loaded.State.Dreg,
+        LrSchedule = loaded.State.LrSchedule ?? "constant", KlWarmup = loaded.State.KlWarmup, EarlyStopping = loaded.State.EarlyStopping,
     };
 
     private static TrainingState ToState(SessionSettings s, int epoch, long samplesSeen, long steps) => new()
@@ -178,6 +191,8 @@ public sealed partial class TrainingSession : IDisposable
         Initialization = s.Initialization == Initialization.Normal ? $"normal:{s.InitScale.ToString(CultureInfo.InvariantCulture)}" : "pytorch-default",
         Optimizer = s.Optimizer, OptimizerSteps = steps, Epoch = epoch, SamplesSeen = samplesSeen,
         L1 = s.L1, Noise = s.Noise.ToString(), Method = ObjectiveFactory.MethodName(s.Method),
+        Objective = ObjectiveFactory.ObjectiveName(s.Objective), Dreg = s.Dreg,
+        LrSchedule = s.LrSchedule, KlWarmup = s.KlWarmup, EarlyStopping = s.EarlyStopping,
     };
 
     /// <summary>
@@ -187,12 +202,14 @@ public sealed partial class TrainingSession : IDisposable
     public EpochSummary RunEpoch(Action<StepProgress>? progress = null, CancellationToken cancel = default, bool evaluate = true)
     {
         int epoch = State.Epoch + 1;
+        BeforeEpoch(epoch);
         var result = _trainer.RunEpoch(_train, epoch, NextEpochRun(progress, cancel));
         var test = evaluate ? _trainer.Evaluate(_test) : default;
         BatchTerms? valid = evaluate && _valid is { } v ? _trainer.Evaluate(v) : null;
         State = State with { Epoch = epoch, SamplesSeen = State.SamplesSeen + result.Train.Rows, OptimizerSteps = _optimizer.Steps };
         var summary = new EpochSummary(epoch, State.SamplesSeen, result.Train, test, valid, result.Seconds);
         _history.Add(summary);
+        AfterEpoch(summary);
         return summary;
     }
 
@@ -309,6 +326,7 @@ public sealed partial class TrainingSession : IDisposable
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
     {
+        SaveBest(directory);   // first: a crash between the two reruns the epoch, which writes the same best/ again
         SaveEpochCheckpoint(directory);
         ElboChart().Save(Path.Combine(directory, "elbo.svg"));
     }

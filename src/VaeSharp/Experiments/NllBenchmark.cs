@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using VaeSharp.Data;
+using VaeSharp.Evaluation;
+using VaeSharp.Imaging;
+using VaeSharp.IO;
+using VaeSharp.Layers;
+using VaeSharp.Models;
+using VaeSharp.Numerics;
+using VaeSharp.Objectives;
+using VaeSharp.Training;
+
+namespace VaeSharp.Experiments;
+
+/// <summary>One trained objective of the benchmark: <c>vae</c> (the ELBO, estimator B, L = 1) or <c>iwaeK</c> (L_K).</summary>
+/// <param name="Name">vae, iwae5, iwae50, …</param>
+/// <param name="Objective">The bound trained on.</param>
+/// <param name="Samples">L = 1 for the VAE, K for IWAE.</param>
+public readonly record struct NllObjective(string Name, TrainingObjective Objective, int Samples)
+{
+    /// <summary>Parses a comma-separated list such as <c>vae,iwae5,iwae50</c>; the error names <paramref name="source"/>.</summary>
+    public static IReadOnlyList<NllObjective> ParseList(string text, string source = "--objectives")
+    {
+        var list = new List<NllObjective>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            string p = part.ToLowerInvariant();
+            if (p == "vae") list.Add(new("vae", TrainingObjective.Elbo, 1));
+            else if (p.StartsWith("iwae", StringComparison.Ordinal) && int.TryParse(p[4..], NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k is >= 1 and <= 10_000)
+                list.Add(new($"iwae{k}", TrainingObjective.Iwae, k));
+            else throw new ArgumentException($"{source}: '{part}' is not an objective; expected vae or iwaeK with K from 1 to 10000 (e.g. vae,iwae5,iwae50).");
+        }
+        if (list.Count == 0) throw new ArgumentException($"{source}: name at least one objective (e.g. vae,iwae5,iwae50).");
+        if (list.Select(o => o.Name).Distinct().Count() != list.Count) throw new ArgumentException($"{source}: '{text}' names an objective twice.");
+        return list;
+    }
+}
+
+/// <summary>The benchmark's options.</summary>
+public sealed record NllOptions
+{
+    /// <summary>Experiment folder: runs in <c>OUT/runs/{dataset}-{objective}</c>, tables and curves in <c>OUT</c>.</summary>
+    public required string Out { get; init; }
+    /// <summary>mnist (dynamic binarization) or binarized-mnist (none); mnist-sample for a quick try.</summary>
+    public string Dataset { get; init; } = "mnist";
+    /// <summary>Objectives trained.</summary>
+    public IReadOnlyList<NllObjective> Objectives { get; init; } = NllObjective.ParseList("vae,iwae5,iwae50");
+    /// <summary>Wall-clock budget of training per run, in minutes (null: use <see cref="Passes"/>).</summary>
+    public double? Minutes { get; init; }
+    /// <summary>Passes over the training set per run (null: use <see cref="Minutes"/>).</summary>
+    public int? Passes { get; init; }
+    /// <summary>K of the importance-sampled log p(x) on the test set.</summary>
+    public int ImportanceSamples { get; init; } = 5000;
+    /// <summary>Worker threads.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Seed of every run (the same test binarization for all of them).</summary>
+    public ulong Seed { get; init; } = 1;
+}
+
+/// <summary>One row of the benchmark's table.</summary>
+public sealed record NllResult
+{
+    /// <summary>The objective's name (vae, iwae5, …).</summary>
+    public required string Name { get; init; }
+    /// <summary>Epochs (whole passes over the training set) trained.</summary>
+    public required int Passes { get; init; }
+    /// <summary>Training wall-clock seconds (evaluations excluded), summed over every session of the run.</summary>
+    public required double TrainSeconds { get; init; }
+    /// <summary>Test images evaluated.</summary>
+    public required int TestImages { get; init; }
+    /// <summary>K of the importance sampling.</summary>
+    public required int ImportanceSamples { get; init; }
+    /// <summary>−log p(x) mean over test images (nats).</summary>
+    public required double Nll { get; init; }
+    /// <summary>Its standard error over images.</summary>
+    public required double NllStandardError { get; init; }
+    /// <summary>ELBO mean over test images (estimator B, L = 1).</summary>
+    public required double Elbo { get; init; }
+    /// <summary>Its standard error.</summary>
+    public required double ElboStandardError { get; init; }
+    /// <summary>Active units (Cov_x E_q[z_u] &gt; 0.01).</summary>
+    public required int ActiveUnits { get; init; }
+    /// <summary>Latent units in all.</summary>
+    public required int Latent { get; init; }
+    /// <summary>Training datapoints seen (for the cache's key).</summary>
+    public long SamplesSeen { get; init; }
+    /// <summary>Seconds the importance sampling took.</summary>
+    public double EvaluationSeconds { get; init; }
+}
+
+/// <summary>
+/// The IWAE paper's density-estimation benchmark (Burda, Grosse &amp; Salakhutdinov 2016, §5, two stochastic-layer-free
+/// variant): a 784-200-200-50 tanh VAE with a Bernoulli decoder trained with the VAE objective and with the IWAE bound
+/// (k = 5, 50), Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), minibatches of 20 and the paper's schedule (3^i passes at
+/// 0.001·10^(−i/7), <see cref="IwaePaperSchedule"/>), each under a wall-clock or pass budget; then every model is scored on
+/// all test images with log p(x) by importance sampling (k = 5,000) and the ELBO, each ± its standard error over images
+/// (<see cref="DatasetEvaluation"/>, the same binarization draw for every model), and its active units.
+/// Runs are ordinary resumable run folders: an interrupted run continues from its checkpoint, and a larger budget extends it.
+/// </summary>
+public static class NllBenchmark
+{
+    /// <summary>Hidden widths of the benchmark's encoder and decoder.</summary>
+    public static IReadOnlyList<int> Hidden { get; } = [200, 200];
+
+    /// <summary>Latent units.</summary>
+    public const int Latent = 50;
+
+    /// <summary>Minibatch size (the IWAE paper's).</summary>
+    public const int BatchSize = 20;
+
+    /// <summary>The evaluation cache inside a run folder.</summary>
+    public const string EvaluationFile = "nll-eval.json";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Binarization for a dataset: none for binarized-mnist (already binary), dynamic otherwise.</summary>
+    public static Binarization BinarizationOf(string dataset) => DatasetCatalog.IsBinary(dataset) ? Binarization.None : Binarization.Dynamic;
+
+    /// <summary>The settings of one run.</summary>
+    public static SessionSettings Settings(string dataset, Dataset train, NllObjective objective, ulong seed) => new()
+    {
+        Config = new ModelConfig
+        {
+            InputSize = train.Dimension, ImageWidth = train.Width, ImageHeight = train.Height,
+            Hidden = [.. Hidden], Latent = Latent, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli,
+        },
+        Dataset = dataset, Binarization = BinarizationOf(dataset), Estimator = Estimator.B,
+        Objective = objective.Objective, Samples = objective.Samples, BatchSize = BatchSize, Seed = seed,
+        Optimizer = OptimizerSettings.Default(OptimizerKind.Adam) with { LearningRate = 1e-3f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-4f },
+        LrSchedule = "iwae",
+    };
+
+    /// <summary>The folder of one run.</summary>
+    public static string RunDirectory(NllOptions o, NllObjective objective) => Path.Combine(o.Out, "runs", $"{o.Dataset}-{objective.Name}");
+
+    /// <summary>
+    /// Trains (or resumes) every run to its budget, evaluates each, and writes <c>nll-{dataset}.csv</c>, <c>nll-{dataset}.md</c>
+    /// and <c>nll-{dataset}-curves.svg</c> into <see cref="NllOptions.Out"/>. Returns the table's rows.
+    /// </summary>
+    public static IReadOnlyList<NllResult> Run(NllOptions o, Dataset train, Dataset test, Action<string>? log = null,
+        Func<Action<int, int>>? importanceProgress = null, CancellationToken cancel = default)
+    {
+        if ((o.Minutes is null) == (o.Passes is null)) throw new ArgumentException("Give exactly one budget: --minutes or --passes.");
+        if (o.Minutes is { } m && !(m > 0 && double.IsFinite(m))) throw new ArgumentException($"--minutes must be a positive number (got {m}).");
+        if (o.Passes is < 1) throw new ArgumentException($"--passes must be a positive whole number (got {o.Passes}).");
+        if (o.ImportanceSamples < 1) throw new ArgumentException($"--importance-samples must be positive (got {o.ImportanceSamples}).");
+        Directory.CreateDirectory(o.Out);
+        var results = new List<NllResult>();
+        var curves = new List<(string Name, IReadOnlyList<EpochSummary> History, string Label)>();
+        foreach (var objective in o.Objectives)
+        {
+            var (result, history) = RunOne(o, objective, train, test, log, importanceProgress, cancel);
+            results.Add(result);
+            curves.Add((objective.Name, history, objective.Objective == TrainingObjective.Iwae ? $"L_{objective.Samples}" : "ELBO"));
+        }
+        AtomicFile.WriteText(Path.Combine(o.Out, $"nll-{o.Dataset}.csv"), Csv(results));
+        AtomicFile.WriteText(Path.Combine(o.Out, $"nll-{o.Dataset}.md"), Markdown(o, results));
+        var chart = new SvgChart
+        {
+            Title = $"Test bound trained on, {o.Dataset} (784-200-200-50)", XLabel = "passes over the training set",
+            YLabel = "test bound (nats per image): ELBO for vae, L_K for iwaeK", LogX = false,
+        };
+        foreach (var (name, history, label) in curves)
+            chart.AddSeries($"{name}: {label}", history.Where(e => e.Test.Rows > 0).Select(e => ((double)e.Epoch, e.Test.Objective / e.Test.Rows)));
+        chart.Save(Path.Combine(o.Out, $"nll-{o.Dataset}-curves.svg"));
+        return results;
+    }
+
+    private static (NllResult, IReadOnlyList<EpochSummary>) RunOne(NllOptions o, NllObjective objective, Dataset train, Dataset test,
+        Action<string>? log, Func<Action<int, int>>? importanceProgress, CancellationToken cancel)
+    {
+        string dir = RunDirectory(o, objective);
+        var settings = Settings(o.Dataset, train, objective, o.Seed);
+        bool exists = new CheckpointStore(dir).Newest() is not null || File.Exists(Path.Combine(dir, ModelFile.ManifestFile));
+        TrainingSession session;
+        if (exists)
+        {
+            var saved = TrainingSession.ResumeState(dir);
+            if (saved.Objective != ObjectiveFactory.ObjectiveName(objective.Objective) || saved.Samples != objective.Samples || saved.Dataset != o.Dataset
+                || saved.Seed != o.Seed || saved.BatchSize != BatchSize)
+                throw new ArgumentException($"{dir} holds a run of objective {saved.Objective} (K = {saved.Samples}) on {saved.Dataset}, seed {saved.Seed}, " +
+                    $"M = {saved.BatchSize}; not {objective.Name} on {o.Dataset}, seed {o.Seed}. Choose another --out.");
+            session = TrainingSession.Resume(dir, train, test, o.Threads);
+        }
+        else session = TrainingSession.Create(settings, train, test, o.Threads);
+        using (session)
+        {
+            session.CheckpointDirectory = dir;
+            session.CheckpointInterval = TimeSpan.FromMinutes(5);
+            double spent = session.History.Sum(e => e.Seconds);
+            var ci = CultureInfo.InvariantCulture;
+            if (exists) log?.Invoke(string.Format(ci, "{0}: resuming at {1} ({2:F0} s of training spent)", objective.Name, session.Position, spent));
+            bool More() => o.Passes is { } p ? session.State.Epoch < p : spent < o.Minutes!.Value * 60;
+            while (More())
+            {
+                var e = session.RunEpoch(null, cancel);
+                spent += e.Seconds;
+                session.SaveCheckpoint(dir);
+                log?.Invoke(string.Format(ci, "{0,-7} pass {1,4}  lr {2:G3}  train {3} {4,8:F2}  test {3} {5,8:F2}  {6,7:F0} s training in all",
+                    objective.Name, e.Epoch, session.LearningRate, objective.Objective == TrainingObjective.Iwae ? $"L_{objective.Samples}" : "ELBO",
+                    e.Train.Objective / e.Train.Rows, e.Test.Objective / e.Test.Rows, spent));
+            }
+            if (session.State.Epoch == 0) throw new InvalidOperationException($"{dir}: no pass finished within the budget.");
+            session.SavePictures(dir);
+            var result = Evaluate(o, objective, session, dir, test, spent, log, importanceProgress);
+            return (result, session.History.ToList());
+        }
+    }
+
+    private static NllResult Evaluate(NllOptions o, NllObjective objective, TrainingSession session, string dir, Dataset test, double spent,
+        Action<string>? log, Func<Action<int, int>>? importanceProgress)
+    {
+        string cache = Path.Combine(dir, EvaluationFile);
+        if (File.Exists(cache))
+        {
+            try
+            {
+                var r = JsonSerializer.Deserialize<NllResult>(File.ReadAllText(cache), Json);
+                if (r is not null && r.SamplesSeen == session.State.SamplesSeen && r.ImportanceSamples == o.ImportanceSamples && r.TestImages == test.Count)
+                {
+                    log?.Invoke($"{objective.Name}: evaluation of pass {r.Passes} read from {cache}");
+                    return r;
+                }
+            }
+            catch (JsonException) { } // a stale or damaged cache is recomputed
+        }
+        var vae = (Vae)session.Model;
+        using var pool = new WorkerPool(o.Threads);
+        log?.Invoke($"{objective.Name}: evaluating log p(x) on {test.Count} test images with K = {o.ImportanceSamples}");
+        var report = DatasetEvaluation.Run(vae, test, new EvaluationSettings
+        {
+            Binarization = session.Settings.Binarization, Estimator = Estimator.B, Samples = 1, BatchSize = 100, Seed = o.Seed,
+            Draws = 1, ImportanceSamples = o.ImportanceSamples, ImportanceProgress = importanceProgress?.Invoke(),
+        }, pool);
+        var ll = report.LogLikelihoodEstimate;
+        var elbo = report.ElboEstimate;
+        var result = new NllResult
+        {
+            Name = objective.Name, Passes = session.State.Epoch, TrainSeconds = spent, TestImages = test.Count,
+            ImportanceSamples = o.ImportanceSamples, Nll = -ll.Mean, NllStandardError = ll.StandardError, Elbo = elbo.Mean,
+            ElboStandardError = elbo.StandardError, ActiveUnits = report.Activity.ActiveUnits, Latent = vae.Latent,
+            SamplesSeen = session.State.SamplesSeen, EvaluationSeconds = report.ImportanceSeconds,
+        };
+        AtomicFile.WriteText(cache, JsonSerializer.Serialize(result, Json) + "\n");
+        return result;
+    }
+
+    /// <summary>The table as CSV (figures in nats per image, full precision).</summary>
+    public static string Csv(IEnumerable<NllResult> rows)
+    {
+        var sb = new StringBuilder("objective,passes,train_seconds,test_images,importance_samples,nll,nll_se,elbo,elbo_se,active_units,latent\n");
+        foreach (var r in rows)
+            sb.Append(CultureInfo.InvariantCulture,
+                $"{r.Name},{r.Passes},{r.TrainSeconds:R},{r.TestImages},{r.ImportanceSamples},{r.Nll:R},{r.NllStandardError:R},{r.Elbo:R},{r.ElboStandardError:R},{r.ActiveUnits},{r.Latent}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>The table as markdown, with the setup it was produced under.</summary>
+    public static string Markdown(NllOptions o, IEnumerable<NllResult> rows)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        string budget = o.Passes is { } p ? $"{p} passes" : string.Format(ci, "{0:G} minutes of training", o.Minutes);
+        var sb = new StringBuilder($"# Test log-likelihood, {o.Dataset}\n\n");
+        sb.Append(ci, $"784-200-200-50 tanh VAE, Bernoulli decoder, binarization {BinarizationOf(o.Dataset).ToString().ToLowerInvariant()}; ");
+        sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {BatchSize}, learning rate 0.001·10^(−i/7) for 3^i passes (the IWAE paper's); ");
+        sb.Append(ci, $"budget {budget} per run; seed {o.Seed}. NLL = −log p(x) by importance sampling with K = {o.ImportanceSamples:N0} from q(z|x); ");
+        sb.Append("ELBO by estimator B with one sample; ± is the standard error over test images. Active units: Cov_x E_q[z_u] > 0.01.\n\n");
+        sb.Append("| objective | passes | training time (s) | test images | NLL (nats) | ELBO (nats) | active units |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var r in rows)
+            sb.Append(ci, $"| {r.Name} | {r.Passes} | {r.TrainSeconds:F0} | {r.TestImages:N0} | {r.Nll:F2} ± {r.NllStandardError:F2} | {r.Elbo:F2} ± {r.ElboStandardError:F2} | {r.ActiveUnits} / {r.Latent} |\n");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using static VaeSharp.Tests.Cli.CliEndToEndTests;
+
+namespace VaeSharp.Tests.Cli;
+
+/// <summary><c>vae experiment nll</c> end to end on tiny settings: a few hundred MNIST digits, a pass or two, small K.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class NllExperimentCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "vaesharp-nll-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void TrainsEvaluatesWritesTheTableAndCurvesAndExtendsTheRunsOnALargerBudget()
+    {
+        string data = Path.Combine(_dir, "data"), outDir = Path.Combine(_dir, "nll");
+        CliProcess.WriteSmallMnist(data, train: 200, test: 40);
+        string[] common = ["experiment", "nll", "--dataset", "mnist", "--data-dir", data, "--objectives", "vae,iwae3",
+            "--importance-samples", "30", "--out", outDir, "--threads", "2", "--seed", "4"];
+        var r = Vae([.. common, "--passes", "1"]);
+        Assert.True(r.Code == 0, r.Err);
+        string csvPath = Path.Combine(outDir, "nll-mnist.csv");
+        var rows = File.ReadAllLines(csvPath);
+        Assert.Equal("objective,passes,train_seconds,test_images,importance_samples,nll,nll_se,elbo,elbo_se,active_units,latent", rows[0]);
+        Assert.Equal(3, rows.Length);
+        foreach (var (row, name) in rows.Skip(1).Zip(new[] { "vae", "iwae3" }))
+        {
+            var f = row.Split(',');
+            double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+            Assert.Equal(name, f[0]);
+            Assert.Equal("1", f[1]);
+            Assert.Equal("40", f[3]);
+            Assert.Equal("30", f[4]);
+            // −log p(x) lies below −ELBO (importance sampling's estimate is at least the ELBO's on average), both finite and positive.
+            Assert.True(D(5) > 0 && D(5) < -D(7), row);
+            Assert.True(D(6) > 0 && D(8) > 0, row);
+            Assert.Equal("50", f[10]);
+            Assert.InRange(int.Parse(f[9], CultureInfo.InvariantCulture), 0, 50);
+        }
+        string md = File.ReadAllText(Path.Combine(outDir, "nll-mnist.md"));
+        Assert.Contains("| vae | 1 |", md);
+        Assert.Contains("| iwae3 | 1 |", md);
+        Assert.Contains("K = 30", md);
+        var svg = System.Xml.Linq.XDocument.Load(Path.Combine(outDir, "nll-mnist-curves.svg"));
+        Assert.Contains("iwae3: L_3", svg.ToString());
+        var manifest = File.ReadAllText(Path.Combine(outDir, "runs", "mnist-iwae3", "model.json"));
+        Assert.Contains("\"objective\": \"iwae\"", manifest);
+        Assert.Contains("\"samples\": 3", manifest);
+        Assert.Contains("\"lr_schedule\": \"iwae\"", manifest);
+        Assert.Contains("\"batch_size\": 20", manifest);
+        Assert.Contains("\"epsilon\": 0.0001", manifest);
+
+        // The same budget again: nothing to train, the evaluations come from the runs' caches, the table is the same.
+        var again = Vae([.. common, "--passes", "1"]);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("read from", again.Out);
+        Assert.Equal(rows, File.ReadAllLines(csvPath));
+
+        // A larger budget continues both runs from their checkpoints and evaluates them anew.
+        var more = Vae([.. common, "--passes", "2"]);
+        Assert.True(more.Code == 0, more.Err);
+        Assert.Contains("resuming", more.Out);
+        var extended = File.ReadAllLines(csvPath);
+        Assert.All(extended.Skip(1), l => Assert.Equal("2", l.Split(',')[1]));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "runs", "mnist-vae", "metrics.csv")).Length);
+
+        var clash = Vae([.. common, "--passes", "1", "--minutes", "5"]);
+        Assert.NotEqual(0, clash.Code);
+        Assert.Contains("--minutes or --passes", clash.Err);
+    }
+}
