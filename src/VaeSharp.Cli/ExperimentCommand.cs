@@ -145,7 +145,7 @@ internal static class ExperimentCommand
     {
         var c = MakeCommon("mnist", 0);
         var components = new Option<string>("--components") { Description = "Code sizes m.", DefaultValueFactory = _ => "2,10,30" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs per linear autoencoder (cosine step-size decay to 0 over them).", DefaultValueFactory = _ => 100 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per linear autoencoder (cosine step-size decay from 1e-3 to 1e-5 over them).", DefaultValueFactory = _ => 100 };
         var cmd = new Command("linear-pca", "Linear AE ≡ PCA: principal angles between span(W_g) and PCA's subspace, reconstruction errors, directions recovered from W_g (Plaut 2018).");
         foreach (var o in c.All.Where(o => o != c.Budget)) cmd.Options.Add(o);
         cmd.Options.Add(components);

@@ -32,7 +32,7 @@ public readonly record struct LinearPcaRow(int Components, double LargestAngle, 
 /// Linear AE ≡ PCA, shown (seed 000: "linear activation functions give you PCA"; Baldi &amp; Hornik 1989). For each code size
 /// m, a linear autoencoder (f(x) = W_f x + b_f, g(h) = W_g h + b_g, squared error) is trained with the engine (Adam,
 /// minibatch 100, initialization N(0, 0.01²), a small L2 penalty λ on the weights so that its optimum also fixes the rotation, and a cosine decay of the
-/// step size to 0 so that minibatch noise does not blur the subspace at the end), then compared with PCA of the same
+/// step size to a hundredth of it so that minibatch noise does not blur the subspace at the end), then compared with PCA of the same
 /// training images: the principal angles between span(W_g) and the top-m principal subspace, the reconstruction errors,
 /// and the principal directions recovered from W_g's left singular vectors (Plaut 2018).
 /// </summary>
@@ -46,9 +46,6 @@ public static class LinearPcaExperiment
 
     /// <summary>λ of the L2 penalty ½λ‖θ‖² per image.</summary>
     public const float WeightDecay = 1e-4f;
-
-    /// <summary>The step size of epoch <paramref name="epoch"/> (1-based) of <paramref name="epochs"/>: cosine from <see cref="StepSize"/> to 0.</summary>
-    public static float Schedule(int epoch, int epochs) => (float)(StepSize * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / epochs)));
 
     /// <summary>Trains (or resumes) the runs, compares each with PCA and writes <c>linear-pca-{dataset}.csv/.md</c>; returns the rows.</summary>
     public static IReadOnlyList<LinearPcaRow> Run(ExperimentOptions o, string dataset, Dataset train, Dataset test, IReadOnlyList<int> components,
@@ -73,12 +70,12 @@ public static class LinearPcaExperiment
                 // Small weights start the linear network near its saddle at 0, from which it escapes along the top principal
                 // directions first (Saxe et al. 2014); nn.Linear's default scale starts it far off, and it crawls back.
                 Initialization = Initialization.Normal, InitScale = InitScale,
+                LrSchedule = $"cosine:{epochs}",
             };
             using var session = exists ? TrainingSession.Resume(dir, train, test, o.Threads) : TrainingSession.Create(settings, train, test, o.Threads);
             Directory.CreateDirectory(dir);
             while (session.State.Epoch < epochs)
             {
-                session.LearningRate = Schedule(session.State.Epoch + 1, epochs);
                 var e = session.RunEpoch(null, cancel, evaluate: session.State.Epoch + 1 == epochs || (session.State.Epoch + 1) % 10 == 0);
                 session.SaveCheckpoint(dir);
                 if (e.Test.Rows > 0)

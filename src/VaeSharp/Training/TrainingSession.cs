@@ -213,16 +213,6 @@ public sealed partial class TrainingSession : IDisposable
         return summary;
     }
 
-    /// <summary>
-    /// The optimizer's current step size. Callers that follow a schedule set it before each epoch from the epoch number, so a
-    /// resumed run continues the schedule exactly.
-    /// </summary>
-    public float LearningRate
-    {
-        get => _optimizer.LearningRate;
-        set => _optimizer.LearningRate = value;
-    }
-
     /// <summary>Adagrad's global step sizes the paper chose from (Kingma &amp; Welling 2014, §5).</summary>
     public static IReadOnlyList<float> PaperStepSizes { get; } = [0.01f, 0.02f, 0.1f];
 
