@@ -294,20 +294,9 @@ public static class MatReader
     }
 
     /// <summary>A read-only window of <c>length</c> bytes of a stream, from its current position.</summary>
-    private sealed class Window(Stream inner, long length) : Stream
+    private sealed class Window(Stream inner, long length) : ForwardReadStream
     {
         private long _left = length;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {

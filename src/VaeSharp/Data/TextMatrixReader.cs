@@ -106,7 +106,7 @@ public static class TextMatrixReader
 
         var first = new byte[2];
         int got = stream.ReadAtLeast(first, 2, throwOnEndOfStream: false);
-        Stream body = new ConcatStream(first.AsMemory(0, got), stream);
+        Stream body = new PrefixedStream(first.AsMemory(0, got), stream);
         bool gzip = got == 2 && first[0] == 0x1f && first[1] == 0x8b;
         if (gzip) body = new GZipStream(body, CompressionMode.Decompress, leaveOpen: true);
         try
@@ -521,33 +521,6 @@ public static class TextMatrixReader
             for (int r = 0; r < labels.Length; r++) labels[r] = rank[_labelOfRow[r]];
             names = sorted;
             return labels;
-        }
-    }
-
-    /// <summary>A read-only stream that yields a few already-read bytes before continuing with the inner stream.</summary>
-    private sealed class ConcatStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
-    {
-        private ReadOnlyMemory<byte> _prefix = prefix;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_prefix.IsEmpty) return inner.Read(buffer);
-            int n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
-            // Fill the rest from the inner stream, so that a reader sees a byte-order mark whole in its first read.
-            return n < buffer.Length ? n + inner.Read(buffer[n..]) : n;
         }
     }
 }
