@@ -16,6 +16,7 @@ internal static class ExperimentCommand
         cmd.Subcommands.Add(Figure4());
         cmd.Subcommands.Add(Figure5());
         cmd.Subcommands.Add(LinearPca());
+        cmd.Subcommands.Add(Denoising());
         cmd.Subcommands.Add(AeVsVaeCommand.Create());
         cmd.Subcommands.Add(NllCommand.Create());
         return cmd;
@@ -163,6 +164,41 @@ internal static class ExperimentCommand
             var ms = ParseLatents(pr.GetValue(components)!, "--components");
             LinearPcaExperiment.Run(o, dataset, train, test, ms, e, Console.WriteLine, cancel);
             Console.WriteLine($"wrote {Path.Combine(o.Out, $"linear-pca-{dataset}.csv")} and .md");
+            return 0;
+        })));
+        return cmd;
+    }
+
+    private static Command Denoising()
+    {
+        var c = MakeCommon("mnist", 0);
+        var noises = new Option<string>("--noises") { Description = "Corruptions, comma-separated.", DefaultValueFactory = _ => "gaussian:0.3,mask:0.3,salt-pepper:0.2" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per denoising autoencoder.", DefaultValueFactory = _ => 10 };
+        var hidden = new Option<string>("--hidden") { Description = "Hidden widths.", DefaultValueFactory = _ => "500" };
+        var latent = new Option<int>("--latent") { Description = "Code width.", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("denoising", "Denoising autoencoders, one per corruption: PSNR of the test images before and after, and noisy / denoised / clean grids.");
+        foreach (var o in c.All.Where(o => o != c.Budget)) cmd.Options.Add(o);
+        cmd.Options.Add(noises);
+        cmd.Options.Add(epochs);
+        cmd.Options.Add(hidden);
+        cmd.Options.Add(latent);
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
+        {
+            var cancel = Program.Stop;
+            int threads = pr.GetValue(c.Threads), e = pr.GetValue(epochs), j = pr.GetValue(latent);
+            if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
+            if (e is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {e}).");
+            if (j is < 1 or > 4096) throw new UsageException($"--latent must be between 1 and 4096 (got {j}).");
+            var corruptions = pr.GetValue(noises)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(t => { try { return VaeSharp.Objectives.Corruption.Parse(t, "--noises"); } catch (ArgumentException x) { throw new UsageException(x.Message); } })
+                .ToArray();
+            if (corruptions.Length == 0 || corruptions.Any(n => n.Kind == VaeSharp.Objectives.CorruptionKind.None))
+                throw new UsageException("--noises needs at least one of gaussian:σ, mask:p, salt-pepper:p (and no 'none').");
+            var o = new ExperimentOptions { Out = pr.GetValue(c.Out)!, Threads = threads, Seed = pr.GetValue(c.Seed) };
+            string dataset = pr.GetValue(c.Dataset)!;
+            var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
+            DenoisingExperiment.Run(o, dataset, train, test, corruptions, TrainCommand.ParseHidden(pr.GetValue(hidden)!), j, e, Console.WriteLine, cancel);
+            Console.WriteLine($"wrote {Path.Combine(o.Out, $"denoising-{dataset}.md")}, .csv and .png");
             return 0;
         })));
         return cmd;
