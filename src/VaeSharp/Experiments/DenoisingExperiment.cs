@@ -52,16 +52,9 @@ public static class DenoisingExperiment
                 Dataset = dataset, Binarization = Binarization.None, BatchSize = 100, Seed = o.Seed, Noise = noise,
                 Optimizer = OptimizerSettings.Default(OptimizerKind.Adam),
             };
-            bool exists = File.Exists(Path.Combine(dir, IO.ModelFile.ManifestFile));
-            using var session = exists ? TrainingSession.Resume(dir, train, test, o.Threads) : TrainingSession.Create(settings, train, test, o.Threads);
-            Directory.CreateDirectory(dir);
-            while (session.State.Epoch < epochs)
-            {
-                var e = session.RunEpoch(null, cancel);
-                session.SaveCheckpoint(dir);
-                log?.Invoke(string.Format(CultureInfo.InvariantCulture, "{0}: epoch {1}/{2}  test ½‖g(f(x̃)) − x‖² {3:F3}", noise, e.Epoch, epochs, -e.Test.Reconstruction / e.Test.Rows));
-            }
-            session.SavePictures(dir);
+            using var session = EpochRun.Train(dir, settings, train, test, o.Threads, epochs,
+                afterEpoch: e => log?.Invoke(string.Format(CultureInfo.InvariantCulture, "{0}: epoch {1}/{2}  test ½‖g(f(x̃)) − x‖² {3:F3}",
+                    noise, e.Epoch, epochs, -e.Test.Reconstruction / e.Test.Rows)), cancel: cancel);
 
             var noisy = new float[n * d];
             noise.Apply(test.Features, noisy, Rng.ForStream(o.Seed, TestNoiseStream));

@@ -57,7 +57,6 @@ public static class LinearPcaExperiment
         foreach (int m in components)
         {
             string dir = Path.Combine(o.Out, "runs", $"{dataset}-linear-ae-m{m}");
-            bool exists = File.Exists(Path.Combine(dir, IO.ModelFile.ManifestFile));
             var settings = new SessionSettings
             {
                 Config = new ModelConfig
@@ -72,16 +71,13 @@ public static class LinearPcaExperiment
                 Initialization = Initialization.Normal, InitScale = InitScale,
                 LrSchedule = $"cosine:{epochs}",
             };
-            using var session = exists ? TrainingSession.Resume(dir, train, test, o.Threads) : TrainingSession.Create(settings, train, test, o.Threads);
-            Directory.CreateDirectory(dir);
-            while (session.State.Epoch < epochs)
-            {
-                var e = session.RunEpoch(null, cancel, evaluate: session.State.Epoch + 1 == epochs || (session.State.Epoch + 1) % 10 == 0);
-                session.SaveCheckpoint(dir);
-                if (e.Test.Rows > 0)
-                    log?.Invoke(string.Format(CultureInfo.InvariantCulture, "m = {0,2}: epoch {1,3}/{2}  test error {3:F4}", m, e.Epoch, epochs, -e.Test.Reconstruction / e.Test.Rows));
-            }
-            session.SavePictures(dir);
+            using var session = EpochRun.Train(dir, settings, train, test, o.Threads, epochs,
+                evaluate: e => e == epochs || e % 10 == 0,
+                afterEpoch: e =>
+                {
+                    if (e.Test.Rows > 0)
+                        log?.Invoke(string.Format(CultureInfo.InvariantCulture, "m = {0,2}: epoch {1,3}/{2}  test error {3:F4}", m, e.Epoch, epochs, -e.Test.Reconstruction / e.Test.Rows));
+                }, cancel: cancel);
 
             var ae = (Autoencoder)session.Model;
             var pca = Pca.Fit(train.Features, train.Count, train.Dimension, m, pool);
