@@ -14,22 +14,25 @@ internal static class NllCommand
         var dataDir = CommonOptions.DataDir();
         var objectives = new Option<string>("--objectives") { Description = "Objectives trained: vae (the ELBO) and iwaeK (the IWAE bound with K samples).", DefaultValueFactory = _ => "vae,iwae5,iwae50" };
         var minutes = new Option<double?>("--minutes") { Description = "Training wall-clock budget per run, in minutes, counting time already spent in the run (default 60 unless --passes is given)." };
-        var passes = new Option<int?>("--passes") { Description = "Budget in passes over the training set per run, instead of --minutes." };
+        var passes = new Option<string?>("--passes") { Description = "Budget in passes over the training set per run, instead of --minutes: one number, or NAME=N per objective (vae=720,iwae5=320)." };
+        var schedule = new Option<string>("--lr-schedule") { Description = "iwae: 0.001·10^(−i/7) for 3^i passes (the paper's); cosine: 0.001 to 0.00001 over each run's --passes, ending annealed.", DefaultValueFactory = _ => "iwae" };
+        schedule.AcceptOnlyFromAmong("iwae", "cosine");
         var importance = new Option<int>("--importance-samples") { Description = "K of the importance-sampled log p(x) on every test image.", DefaultValueFactory = _ => 5000 };
         var output = new Option<string>("--out") { Description = "Experiment folder: runs in OUT/runs, the table (CSV, markdown) and the learning curves (SVG) in OUT.", DefaultValueFactory = _ => "runs/nll" };
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var cmd = new Command("nll", "Test log-likelihood benchmark (Burda et al. 2016): a 784-200-200-50 VAE trained with the VAE and IWAE (K = 5, 50) objectives under a time or pass budget, scored by importance sampling with K = 5,000.")
         {
-            dataset, dataDir, objectives, minutes, passes, importance, output, threads, seed,
+            dataset, dataDir, objectives, minutes, passes, schedule, importance, output, threads, seed,
         };
         cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
             var cancel = Program.Stop;
             double? m = pr.GetValue(minutes);
-            int? p = pr.GetValue(passes);
-            if (m is not null && p is not null) throw new UsageException("Give one budget: --minutes or --passes, not both.");
-            if (m is null && p is null) m = 60;
+            string? passText = pr.GetValue(passes);
+            if (m is not null && passText is not null) throw new UsageException("Give one budget: --minutes or --passes, not both.");
+            if (m is null && passText is null) m = 60;
+            (int? p, Dictionary<string, int> per) = passText is null ? (null, new Dictionary<string, int>()) : NllOptions.ParsePasses(passText);
             int t = pr.GetValue(threads);
             if (t < 1) throw new UsageException($"--threads must be positive (got {t}).");
             string outDir = pr.GetValue(output)!;
@@ -37,15 +40,15 @@ internal static class NllCommand
             var o = new NllOptions
             {
                 Out = outDir, Dataset = pr.GetValue(dataset)!, Objectives = NllObjective.ParseList(pr.GetValue(objectives)!),
-                Minutes = m, Passes = p, ImportanceSamples = pr.GetValue(importance), Threads = t, Seed = pr.GetValue(seed),
+                Minutes = m, Passes = p, PassesPer = per, Schedule = pr.GetValue(schedule)!, ImportanceSamples = pr.GetValue(importance), Threads = t, Seed = pr.GetValue(seed),
             };
             string name = o.Dataset;
             var train = CommonOptions.Load(name, "train", pr.GetValue(dataDir));
             var test = CommonOptions.Load(name, "test", pr.GetValue(dataDir));
             var ci = CultureInfo.InvariantCulture;
             Console.WriteLine($"NLL benchmark on {name}: {string.Join(", ", o.Objectives.Select(x => x.Name))}; " +
-                (p is { } passCount ? $"{passCount} passes" : string.Format(ci, "{0:G} minutes of training", m)) +
-                $" per run; K = {o.ImportanceSamples:N0} on {test.Count:N0} test images; {t} thread(s); into {outDir}");
+                (m is null ? $"{passText} passes" : string.Format(ci, "{0:G} minutes of training", m)) +
+                $" per run; schedule {o.Schedule}; K = {o.ImportanceSamples:N0} on {test.Count:N0} test images; {t} thread(s); into {outDir}");
             var rows = NllBenchmark.Run(o, train, test, Console.WriteLine, () => EvalProgress.Reporter(o.ImportanceSamples), cancel);
             foreach (var r in rows)
                 Console.WriteLine(string.Format(ci, "{0,-7} {1,4} passes  {2,7:F0} s  NLL {3:F2} ± {4:F2}  ELBO {5:F2} ± {6:F2}  active units {7}/{8}",

@@ -50,6 +50,38 @@ public sealed record NllOptions
     public double? Minutes { get; init; }
     /// <summary>Passes over the training set per run (null: use <see cref="Minutes"/>).</summary>
     public int? Passes { get; init; }
+    /// <summary>Per-objective pass budgets (by name, e.g. vae → 720, iwae5 → 320), overriding <see cref="Passes"/> for the objectives named.</summary>
+    public IReadOnlyDictionary<string, int> PassesPer { get; init; } = new Dictionary<string, int>();
+    /// <summary>
+    /// Learning-rate schedule: <c>iwae</c> (the paper's 3^i passes at 0.001·10^(−i/7)) or <c>cosine</c> (from 0.001 to 0.00001
+    /// over the run's pass budget, so that a run of a fixed budget ends annealed; needs a pass budget).
+    /// </summary>
+    public string Schedule { get; init; } = "iwae";
+
+    /// <summary>The pass budget of one objective (null under a time budget).</summary>
+    public int? PassesOf(NllObjective objective) => PassesPer.TryGetValue(objective.Name, out int p) ? p : Passes;
+
+    /// <summary>
+    /// Parses <c>--passes</c>: one number for every run, or <c>NAME=N</c> pairs (<c>vae=720,iwae5=320</c>); the error names the option.
+    /// </summary>
+    public static (int? All, Dictionary<string, int> Per) ParsePasses(string text)
+    {
+        var per = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!text.Contains('='))
+        {
+            if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int all) || all < 1)
+                throw new ArgumentException($"--passes: '{text}' is not a positive whole number or a list like vae=720,iwae5=320.");
+            return (all, per);
+        }
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = part.Split('=', StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || kv[0].Length == 0 || !int.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
+                throw new ArgumentException($"--passes: '{part}' is not NAME=N with N a positive whole number (e.g. vae=720,iwae5=320).");
+            if (!per.TryAdd(kv[0].ToLowerInvariant(), n)) throw new ArgumentException($"--passes: '{kv[0]}' is given twice.");
+        }
+        return (null, per);
+    }
     /// <summary>K of the importance-sampled log p(x) on the test set.</summary>
     public int ImportanceSamples { get; init; } = 5000;
     /// <summary>Worker threads.</summary>
@@ -122,7 +154,7 @@ public static class NllBenchmark
     public static Binarization BinarizationOf(string dataset) => DatasetCatalog.IsBinary(dataset) ? Binarization.None : Binarization.Dynamic;
 
     /// <summary>The settings of one run.</summary>
-    public static SessionSettings Settings(string dataset, Dataset train, NllObjective objective, ulong seed) => new()
+    public static SessionSettings Settings(string dataset, Dataset train, NllObjective objective, ulong seed, string schedule = "iwae") => new()
     {
         Config = new ModelConfig
         {
@@ -132,7 +164,16 @@ public static class NllBenchmark
         Dataset = dataset, Binarization = BinarizationOf(dataset), Estimator = Estimator.B,
         Objective = objective.Objective, Samples = objective.Samples, BatchSize = BatchSize, Seed = seed,
         Optimizer = OptimizerSettings.Default(OptimizerKind.Adam) with { LearningRate = 1e-3f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-4f },
-        LrSchedule = "iwae",
+        LrSchedule = schedule,
+    };
+
+    /// <summary>The schedule spec a run is trained with: <c>iwae</c>, or <c>cosine:P</c> over its pass budget P.</summary>
+    public static string ScheduleOf(NllOptions o, NllObjective objective) => o.Schedule switch
+    {
+        "iwae" => "iwae",
+        "cosine" => o.PassesOf(objective) is { } p ? $"cosine:{p.ToString(CultureInfo.InvariantCulture)}"
+            : throw new ArgumentException($"--lr-schedule cosine anneals over the run's passes: give {objective.Name} a pass budget (--passes), not --minutes."),
+        _ => throw new ArgumentException($"--lr-schedule: '{o.Schedule}' is not iwae or cosine."),
     };
 
     /// <summary>The folder of one run.</summary>
@@ -145,7 +186,13 @@ public static class NllBenchmark
     public static IReadOnlyList<NllResult> Run(NllOptions o, Dataset train, Dataset test, Action<string>? log = null,
         Func<Action<int, int>>? importanceProgress = null, CancellationToken cancel = default)
     {
-        if ((o.Minutes is null) == (o.Passes is null)) throw new ArgumentException("Give exactly one budget: --minutes or --passes.");
+        bool anyPasses = o.Passes is not null || o.PassesPer.Count > 0;
+        if ((o.Minutes is null) == !anyPasses) throw new ArgumentException("Give exactly one budget: --minutes or --passes.");
+        foreach (var name in o.PassesPer.Keys)
+            if (!o.Objectives.Any(x => x.Name == name)) throw new ArgumentException($"--passes: '{name}' is not one of the objectives ({string.Join(", ", o.Objectives.Select(x => x.Name))}).");
+        if (o.Passes is null && o.PassesPer.Count > 0)
+            foreach (var x in o.Objectives)
+                if (!o.PassesPer.ContainsKey(x.Name)) throw new ArgumentException($"--passes: no budget for {x.Name}; name every objective (e.g. vae=720,iwae5=320).");
         if (o.Minutes is { } m && !(m > 0 && double.IsFinite(m))) throw new ArgumentException($"--minutes must be a positive number (got {m}).");
         if (o.Passes is < 1) throw new ArgumentException($"--passes must be a positive whole number (got {o.Passes}).");
         if (o.ImportanceSamples < 1) throw new ArgumentException($"--importance-samples must be positive (got {o.ImportanceSamples}).");
@@ -175,7 +222,8 @@ public static class NllBenchmark
         Action<string>? log, Func<Action<int, int>>? importanceProgress, CancellationToken cancel)
     {
         string dir = RunDirectory(o, objective);
-        var settings = Settings(o.Dataset, train, objective, o.Seed);
+        string schedule = ScheduleOf(o, objective);
+        var settings = Settings(o.Dataset, train, objective, o.Seed, schedule);
         bool exists = new CheckpointStore(dir).Newest() is not null || File.Exists(Path.Combine(dir, ModelFile.ManifestFile));
         TrainingSession session;
         if (exists)
@@ -185,6 +233,9 @@ public static class NllBenchmark
                 || saved.Seed != o.Seed || saved.BatchSize != BatchSize)
                 throw new ArgumentException($"{dir} holds a run of objective {saved.Objective} (K = {saved.Samples}) on {saved.Dataset}, seed {saved.Seed}, " +
                     $"M = {saved.BatchSize}; not {objective.Name} on {o.Dataset}, seed {o.Seed}. Choose another --out.");
+            if (saved.LrSchedule != schedule)
+                throw new ArgumentException($"{dir} was trained with the learning-rate schedule {saved.LrSchedule}, not {schedule}: a cosine run anneals " +
+                    "over the budget it was started with and cannot be extended; choose another --out for a new budget.");
             session = TrainingSession.Resume(dir, train, test, o.Threads);
         }
         else session = TrainingSession.Create(settings, train, test, o.Threads);
@@ -195,7 +246,8 @@ public static class NllBenchmark
             double spent = session.History.Sum(e => e.Seconds);
             var ci = CultureInfo.InvariantCulture;
             if (exists) log?.Invoke(string.Format(ci, "{0}: resuming at {1} ({2:F0} s of training spent)", objective.Name, session.Position, spent));
-            bool More() => o.Passes is { } p ? session.State.Epoch < p : spent < o.Minutes!.Value * 60;
+            int? budget = o.PassesOf(objective);
+            bool More() => budget is { } p ? session.State.Epoch < p : spent < o.Minutes!.Value * 60;
             while (More())
             {
                 var e = session.RunEpoch(null, cancel);
@@ -264,11 +316,14 @@ public static class NllBenchmark
     public static string Markdown(NllOptions o, IEnumerable<NllResult> rows)
     {
         var ci = CultureInfo.InvariantCulture;
-        string budget = o.Passes is { } p ? $"{p} passes" : string.Format(ci, "{0:G} minutes of training", o.Minutes);
+        string budget = o.Minutes is { } min ? string.Format(ci, "{0:G} minutes of training", min)
+            : string.Join(", ", o.Objectives.Select(x => $"{o.PassesOf(x)} passes ({x.Name})"));
+        string schedule = o.Schedule == "cosine" ? "learning rate from 0.001 to 0.00001 by a cosine over each run's passes"
+            : "learning rate 0.001·10^(−i/7) for 3^i passes (the IWAE paper's)";
         var sb = new StringBuilder($"# Test log-likelihood, {o.Dataset}\n\n");
         sb.Append(ci, $"784-200-200-50 tanh VAE, Bernoulli decoder, binarization {BinarizationOf(o.Dataset).ToString().ToLowerInvariant()}; ");
-        sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {BatchSize}, learning rate 0.001·10^(−i/7) for 3^i passes (the IWAE paper's); ");
-        sb.Append(ci, $"budget {budget} per run; seed {o.Seed}. NLL = −log p(x) by importance sampling with K = {o.ImportanceSamples:N0} from q(z|x); ");
+        sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {BatchSize}, {schedule}; ");
+        sb.Append(ci, $"budget {budget}; seed {o.Seed}. NLL = −log p(x) by importance sampling with K = {o.ImportanceSamples:N0} from q(z|x); ");
         sb.Append("ELBO by estimator B with one sample; ± is the standard error over test images. Active units: Cov_x E_q[z_u] > 0.01.\n\n");
         sb.Append("| objective | passes | training time (s) | test images | NLL (nats) | ELBO (nats) | active units |\n|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in rows)

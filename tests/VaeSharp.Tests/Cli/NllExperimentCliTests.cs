@@ -72,4 +72,33 @@ public sealed class NllExperimentCliTests : IDisposable
         Assert.NotEqual(0, clash.Code);
         Assert.Contains("--minutes or --passes", clash.Err);
     }
+
+    [Fact]
+    public void PerObjectivePassBudgetsWithACosineScheduleAnnealOverEachRunsOwnBudget()
+    {
+        string data = Path.Combine(_dir, "data"), outDir = Path.Combine(_dir, "nll-cos");
+        CliProcess.WriteSmallMnist(data, train: 120, test: 30);
+        string[] common = ["experiment", "nll", "--dataset", "mnist", "--data-dir", data, "--objectives", "vae,iwae3",
+            "--importance-samples", "10", "--out", outDir, "--threads", "1", "--seed", "2", "--lr-schedule", "cosine"];
+        var r = Vae([.. common, "--passes", "vae=2,iwae3=1"]);
+        Assert.True(r.Code == 0, r.Err);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "nll-mnist.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(["vae", "2"], rows[0][..2]);
+        Assert.Equal(["iwae3", "1"], rows[1][..2]);
+        Assert.Contains("\"lr_schedule\": \"cosine:2\"", File.ReadAllText(Path.Combine(outDir, "runs", "mnist-vae", "model.json")));
+        Assert.Contains("\"lr_schedule\": \"cosine:1\"", File.ReadAllText(Path.Combine(outDir, "runs", "mnist-iwae3", "model.json")));
+        Assert.Contains("cosine over each run's passes", File.ReadAllText(Path.Combine(outDir, "nll-mnist.md")));
+
+        // A cosine run ends annealed: a new budget would change the schedule of the passes already made, so it is refused.
+        var extend = Vae([.. common, "--passes", "vae=3,iwae3=1"]);
+        Assert.Equal(1, extend.Code);
+        Assert.Contains("cannot be extended", extend.Err);
+
+        var missing = Vae([.. common, "--passes", "vae=2"]);
+        Assert.NotEqual(0, missing.Code);
+        Assert.Contains("no budget for iwae3", missing.Err);
+        var minutes = Vae([.. common, "--minutes", "1"]);
+        Assert.NotEqual(0, minutes.Code);
+        Assert.Contains("give vae a pass budget", minutes.Err);
+    }
 }
