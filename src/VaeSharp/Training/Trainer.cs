@@ -60,6 +60,7 @@ public sealed class Trainer
     private readonly float[] _batch;   // [M × D]
     private int[] _order = [];
     private int[] _evalIndex = [];
+    private readonly Data.BatchGatherer _gatherer = new();
     private PhaseProfiler? _profiler;
     private int _gatherPhase, _controlsPhase, _objectivePhase, _optimizerPhase, _progressPhase, _evaluationPhase;
 
@@ -170,19 +171,7 @@ public sealed class Trainer
     }
 
     private void Gather(DataMatrix data, ReadOnlySpan<int> rows, Rng binarize)
-    {
-        int d = data.Dimension;
-        ReadOnlySpan<float> all = data.Features.Span;
-        for (int r = 0; r < rows.Length; r++)
-        {
-            ReadOnlySpan<float> src = all.Slice(rows[r] * d, d);
-            Span<float> dst = _batch.AsSpan(r * d, d);
-            if (Options.DynamicBinarization)
-                Data.Binarizer.Sample(src, dst, binarize);
-            else
-                src.CopyTo(dst);
-        }
-    }
+        => _gatherer.Gather(data.Features, rows, data.Dimension, _batch, Options.DynamicBinarization ? binarize : null, _pool);
 
     /// <summary>
     /// The inputs <see cref="Evaluate"/> sees for <paramref name="data"/>: the rows themselves, or with dynamic binarization
