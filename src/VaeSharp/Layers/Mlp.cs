@@ -78,7 +78,7 @@ public sealed class Mlp : IProfiled
         {
             Span<float> y = _outputs[i].AsSpan(0, rows * _layers[i].Outputs);
             _layers[i].Forward(input, y, rows, pool);
-            Activations.Forward(_activations[i], y);
+            Activations.Forward(_activations[i], y, pool);
             _profiler?.Mark(_forwardActivationPhase[i]);
             input = y;
         }
@@ -100,7 +100,7 @@ public sealed class Mlp : IProfiled
         for (int i = last; i >= 0; i--)
         {
             Span<float> gi = _gradients[i].AsSpan(0, rows * _layers[i].Outputs);
-            Activations.Backward(_activations[i], _outputs[i].AsSpan(0, gi.Length), gi);
+            Activations.Backward(_activations[i], _outputs[i].AsSpan(0, gi.Length), gi, pool);
             _profiler?.Mark(_backwardActivationPhase[i]);
             ReadOnlySpan<float> input = i == 0 ? x : _outputs[i - 1].AsSpan(0, rows * _layers[i].Inputs);
             Span<float> dInput = i == 0 ? dx : _gradients[i - 1].AsSpan(0, rows * _layers[i].Inputs);
