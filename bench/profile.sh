@@ -9,7 +9,8 @@
 #                 (it must have the bench's `profile` mode)
 #   REPEATS=1     runs per variant
 #   MNIST=dir     IDX .gz files (default <repo>/../shared/datasets/mnist)
-#   OUT=dir       keep the logs there (default: a fresh mktemp dir)
+#   OUT=dir       keep the logs there (default: a fresh mktemp dir); a base worktree already in OUT/base is reused
+#   KEEP_BASE=1   leave the base worktree in OUT/base (for another run)
 set -euo pipefail
 THREADS=${1:-1,2}
 EPOCHS=${2:-3}
@@ -31,8 +32,10 @@ HEAD_DLL=$(build "$REPO")
 BASE_DLL=""
 if [[ -n ${BASE:-} ]]; then
   WT=$OUT/base
-  git -C "$REPO" worktree add --detach "$WT" "$BASE" >/dev/null 2>&1
-  trap 'git -C "$REPO" worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
+  if [[ ! -d $WT ]]; then
+    git -C "$REPO" worktree add --detach "$WT" "$BASE" >/dev/null 2>&1
+    [[ ${KEEP_BASE:-0} == 1 ]] || trap 'git -C "$REPO" worktree remove --force "$WT" >/dev/null 2>&1 || true' EXIT
+  fi
   log "building base $BASE"
   BASE_DLL=$(build "$WT")
 fi
