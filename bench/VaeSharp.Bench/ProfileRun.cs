@@ -104,11 +104,14 @@ internal static class ProfileRun
     {
         long t0 = Stopwatch.GetTimestamp();
         var summary = session.RunEpoch();
+        // Detached while the checkpoint and pictures are made: the pictures' forward passes are not training steps.
+        session.Profiler = null;
         profiler?.Restart();
         session.SaveCheckpoint(dir);
         profiler?.Mark(checkpoint);
         session.SavePictures(dir);
         profiler?.Mark(pictures);
+        session.Profiler = profiler;
         return (Stopwatch.GetElapsedTime(t0).TotalSeconds, summary.Seconds);
     }
 
@@ -125,7 +128,8 @@ internal static class ProfileRun
             bool perStep = p.Calls % steps == 0 && p.Calls >= steps;
             string perStepUs = perStep ? $"{1e6 * p.Seconds / steps:F1}" : "";
             string share = perStep ? $"{100 * p.Seconds / stepSeconds:F1} %" : "";
-            Console.WriteLine($"| {p.Name} | {p.Calls} | {1e3 * p.Seconds:F1} | {perStepUs} | {share} | {100 * p.Seconds / whole:F1} % |");
+            string name = p.Name.Replace("|", "\\|"); // a Markdown cell cannot hold a bare |
+            Console.WriteLine($"| {name} | {p.Calls} | {1e3 * p.Seconds:F1} | {perStepUs} | {share} | {100 * p.Seconds / whole:F1} % |");
         }
         double gemm = phases.Where(p => p.Name.Contains(" x·W") || p.Name.Contains("dW =") || p.Name.Contains("dx =")).Sum(p => p.Seconds);
         Console.WriteLine();
