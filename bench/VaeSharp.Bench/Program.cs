@@ -11,6 +11,11 @@ internal static class Program
             GemmQuick.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
             return;
         }
+        if (args.Length > 0 && args[0] == "profile")
+        {
+            ProfileRun.Run(args);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -80,6 +80,13 @@ public static class Binarizer
         }
     }
 
+    /// <summary>Advances <paramref name="rng"/> exactly as <see cref="Sample"/> of <paramref name="length"/> values would.</summary>
+    internal static void Skip(int length, Rng rng)
+    {
+        const int chunk = 512;
+        for (int start = 0; start < length; start += chunk) rng.SkipUniform(Math.Min(chunk, length - start));
+    }
+
     /// <summary>destination[i] = u[i] &lt; p[i] ? 1 : 0 (NaN p gives 0).</summary>
     private static void Threshold(ReadOnlySpan<float> u, ReadOnlySpan<float> p, Span<float> destination)
     {
@@ -94,5 +101,93 @@ public static class Binarizer
             }
         }
         for (; i < u.Length; i++) destination[i] = u[i] < p[i] ? 1f : 0f;
+    }
+}
+
+/// <summary>
+/// Gathers rows of a dataset into a minibatch, optionally binarizing them (dynamic binarization), with the rows split across
+/// a <see cref="WorkerPool"/>. The draws are bit-identical to calling <see cref="Binarizer.Sample"/> row after row with one
+/// generator (whatever the thread count): the generator's state at the start of each row is saved serially (advancing it as
+/// the row would, <see cref="Rng.SkipUniform"/>), then rows draw in parallel from their saved states.
+/// Buffers grow to the largest minibatch seen and are reused: no allocation once warm.
+/// </summary>
+public sealed class BatchGatherer
+{
+    private ulong[] _states = [];   // [rows × 4] generator state at the start of each row
+    private Rng[] _scratch = [];    // one generator per task, its state set from _states
+
+    /// <summary>
+    /// destination row r = source row <paramref name="rows"/>[r] (each <paramref name="dimension"/> values), binarized with
+    /// draws from <paramref name="binarize"/> when it is not null (which is then advanced past every row's draws).
+    /// </summary>
+    public void Gather(ReadOnlyMemory<float> source, ReadOnlySpan<int> rows, int dimension, Memory<float> destination, Rng? binarize, WorkerPool pool)
+    {
+        int count = rows.Length;
+        if (destination.Length < (long)count * dimension) throw new ArgumentException($"The destination holds {destination.Length} values; {count} rows of {dimension} need {(long)count * dimension}.", nameof(destination));
+        int tasks = Math.Min(pool.Threads, count);
+        if (tasks <= 1)
+        {
+            ReadOnlySpan<float> all = source.Span;
+            Span<float> dst = destination.Span;
+            for (int r = 0; r < count; r++)
+            {
+                ReadOnlySpan<float> src = all.Slice(rows[r] * dimension, dimension);
+                if (binarize is not null) Binarizer.Sample(src, dst.Slice(r * dimension, dimension), binarize);
+                else src.CopyTo(dst.Slice(r * dimension, dimension));
+            }
+            return;
+        }
+        if (_states.Length < count * 4) _states = new ulong[count * 4];
+        if (_scratch.Length < tasks)
+        {
+            var grown = new Rng[tasks];
+            for (int t = 0; t < tasks; t++) grown[t] = t < _scratch.Length ? _scratch[t] : new Rng(1);
+            _scratch = grown;
+        }
+        if (_rows.Length < count) _rows = new int[count];
+        rows.CopyTo(_rows);
+        if (binarize is not null)
+            for (int r = 0; r < count; r++)
+            {
+                binarize.CopyState(_states.AsSpan(r * 4, 4));
+                Binarizer.Skip(dimension, binarize);
+            }
+        var body = new Body
+        {
+            Source = source, Destination = destination, Rows = _rows, Count = count, Dimension = dimension,
+            States = binarize is null ? null : _states, Scratch = _scratch, Tasks = tasks,
+        };
+        pool.For(tasks, ref body);
+    }
+
+    private int[] _rows = [];
+
+    private struct Body : IParallelBody
+    {
+        public ReadOnlyMemory<float> Source;
+        public Memory<float> Destination;
+        public int[] Rows;
+        public ulong[]? States;
+        public Rng[] Scratch;
+        public int Count, Dimension, Tasks;
+
+        public readonly void Execute(int index)
+        {
+            int first = (int)((long)Count * index / Tasks), last = (int)((long)Count * (index + 1) / Tasks);
+            ReadOnlySpan<float> all = Source.Span;
+            Span<float> dst = Destination.Span;
+            Rng rng = Scratch[index];
+            for (int r = first; r < last; r++)
+            {
+                ReadOnlySpan<float> src = all.Slice(Rows[r] * Dimension, Dimension);
+                Span<float> row = dst.Slice(r * Dimension, Dimension);
+                if (States is null) src.CopyTo(row);
+                else
+                {
+                    rng.SetState(States.AsSpan(r * 4, 4));
+                    Binarizer.Sample(src, row, rng);
+                }
+            }
+        }
     }
 }

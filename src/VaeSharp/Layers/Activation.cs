@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using VaeSharp.Numerics;
 
 namespace VaeSharp.Layers;
 
@@ -37,6 +38,57 @@ public static class Activations
                 for (int i = 0; i < values.Length; i++) values[i] = Softplus(values[i]);
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+    }
+
+    /// <summary>Below this many values per task an activation runs on the calling thread only.</summary>
+    private const int MinParallelChunk = 8192;
+
+    /// <summary>
+    /// As <see cref="Forward(Activation, Span{float})"/>, split across <paramref name="pool"/> in chunks that start at
+    /// multiples of 16 values: every value goes through the same (vector) code as in the serial call, so the results are
+    /// bit-identical to it whatever the thread count.
+    /// </summary>
+    public static unsafe void Forward(Activation activation, Span<float> values, WorkerPool pool)
+    {
+        int chunks = ChunkCount(values.Length, pool);
+        if (chunks <= 1 || activation == Activation.Identity) { Forward(activation, values); return; }
+        fixed (float* v = values)
+        {
+            var body = new ParallelBody { Kind = activation, Values = v, Length = values.Length, Chunks = chunks };
+            pool.For(chunks, ref body);
+        }
+    }
+
+    /// <summary>As <see cref="Backward(Activation, ReadOnlySpan{float}, Span{float})"/>, split across <paramref name="pool"/> like <see cref="Forward(Activation, Span{float}, WorkerPool)"/>.</summary>
+    public static unsafe void Backward(Activation activation, ReadOnlySpan<float> output, Span<float> gradient, WorkerPool pool)
+    {
+        if (output.Length != gradient.Length) throw new ArgumentException("Output and gradient lengths differ.");
+        int chunks = ChunkCount(gradient.Length, pool);
+        if (chunks <= 1 || activation == Activation.Identity) { Backward(activation, output, gradient); return; }
+        fixed (float* y = output, g = gradient)
+        {
+            var body = new ParallelBody { Kind = activation, Values = y, Gradients = g, Length = gradient.Length, Chunks = chunks };
+            pool.For(chunks, ref body);
+        }
+    }
+
+    private static int ChunkCount(int length, WorkerPool pool) => pool.Threads == 1 ? 1 : Math.Min(pool.Threads, length / MinParallelChunk);
+
+    private unsafe struct ParallelBody : IParallelBody
+    {
+        public Activation Kind;
+        public float* Values, Gradients;   // Gradients null: forward in place on Values; else backward from outputs Values
+        public int Length, Chunks;
+
+        public readonly void Execute(int index)
+        {
+            int per = (Length / Chunks + 15) & ~15;
+            int start = Math.Min(index * per, Length);
+            int end = index == Chunks - 1 ? Length : Math.Min(start + per, Length);
+            if (start >= end) return;
+            if (Gradients is null) Forward(Kind, new Span<float>(Values + start, end - start));
+            else Backward(Kind, new ReadOnlySpan<float>(Values + start, end - start), new Span<float>(Gradients + start, end - start));
         }
     }
 

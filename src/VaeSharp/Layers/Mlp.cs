@@ -8,8 +8,10 @@ namespace VaeSharp.Layers;
 /// <see cref="Forward"/> keeps every layer's output for <see cref="Backward"/>, which runs the layers in exact reverse order.
 /// Buffers grow to the largest row count seen and are then reused: no allocation once warm.
 /// </summary>
-public sealed class Mlp
+public sealed class Mlp : IProfiled
 {
+    private PhaseProfiler? _profiler;
+    private int[] _forwardActivationPhase = [], _backwardActivationPhase = [];
     private readonly Linear[] _layers;
     private readonly Activation[] _activations;
     private float[][] _outputs = [];   // per layer: [capacity × width]
@@ -26,6 +28,21 @@ public sealed class Mlp
         {
             _layers[i] = new Linear(arena, $"{name}.{i}", widths[i], widths[i + 1]);
             _activations[i] = i == _layers.Length - 1 ? output : hidden;
+        }
+    }
+
+    /// <inheritdoc />
+    public void AttachProfiler(PhaseProfiler? profiler)
+    {
+        _profiler = profiler;
+        foreach (var layer in _layers) layer.AttachProfiler(profiler);
+        if (profiler is null) return;
+        _forwardActivationPhase = new int[_layers.Length];
+        _backwardActivationPhase = new int[_layers.Length];
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            _forwardActivationPhase[i] = profiler.Phase($"{_layers[i].Name} forward {_activations[i].ToString().ToLowerInvariant()}");
+            _backwardActivationPhase[i] = profiler.Phase($"{_layers[i].Name} backward {_activations[i].ToString().ToLowerInvariant()}′");
         }
     }
 
@@ -61,7 +78,8 @@ public sealed class Mlp
         {
             Span<float> y = _outputs[i].AsSpan(0, rows * _layers[i].Outputs);
             _layers[i].Forward(input, y, rows, pool);
-            Activations.Forward(_activations[i], y);
+            Activations.Forward(_activations[i], y, pool);
+            _profiler?.Mark(_forwardActivationPhase[i]);
             input = y;
         }
         return _outputs[^1].AsSpan(0, rows * Outputs);
@@ -82,7 +100,8 @@ public sealed class Mlp
         for (int i = last; i >= 0; i--)
         {
             Span<float> gi = _gradients[i].AsSpan(0, rows * _layers[i].Outputs);
-            Activations.Backward(_activations[i], _outputs[i].AsSpan(0, gi.Length), gi);
+            Activations.Backward(_activations[i], _outputs[i].AsSpan(0, gi.Length), gi, pool);
+            _profiler?.Mark(_backwardActivationPhase[i]);
             ReadOnlySpan<float> input = i == 0 ? x : _outputs[i - 1].AsSpan(0, rows * _layers[i].Inputs);
             Span<float> dInput = i == 0 ? dx : _gradients[i - 1].AsSpan(0, rows * _layers[i].Inputs);
             _layers[i].Backward(input, gi, dInput, rows, pool);

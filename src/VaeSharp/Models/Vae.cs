@@ -22,7 +22,7 @@ public enum Initialization
 /// <c>decoder.hidden[i]</c> and <c>decoder.logits</c> (Bernoulli) or <c>decoder.mean</c> + <c>decoder.logvar</c> (Gaussian;
 /// no <c>decoder.logvar</c> when the variance is fixed).
 /// </summary>
-public sealed class Vae : IModel
+public sealed class Vae : IModel, IProfiled
 {
     private readonly Mlp? _encoderTrunk;
     private readonly Mlp? _decoderTrunk;
@@ -78,6 +78,17 @@ public sealed class Vae : IModel
     /// <summary>Gaussian decoder's log-variance head (null for Bernoulli and for a fixed variance); the log-variance is this
     /// head's output through <see cref="GaussianDecoder.LogVariance"/> (the soft floor, when one is set).</summary>
     public Linear? DecoderLogVar { get; }
+
+    /// <inheritdoc />
+    public void AttachProfiler(PhaseProfiler? profiler)
+    {
+        _encoderTrunk?.AttachProfiler(profiler);
+        EncoderMu.AttachProfiler(profiler);
+        EncoderLogVar.AttachProfiler(profiler);
+        _decoderTrunk?.AttachProfiler(profiler);
+        DecoderOut.AttachProfiler(profiler);
+        DecoderLogVar?.AttachProfiler(profiler);
+    }
 
     /// <summary>Latent dimension J.</summary>
     public int Latent => Config.Latent;

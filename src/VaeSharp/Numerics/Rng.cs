@@ -143,6 +143,35 @@ public sealed class Rng
         if (i < destination.Length) destination[i] = NextFloat();
     }
 
+    /// <summary>
+    /// Advances this generator exactly as <see cref="FillUniform"/> of <paramref name="length"/> values would, without
+    /// producing them (mirrors its structure: eight lane seeds for the vector path, then one draw per remaining pair and
+    /// one for an odd last value). Lets rows drawn one after another be drawn in parallel from saved states.
+    /// </summary>
+    internal void SkipUniform(int length)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && length >= 64)
+        {
+            for (int lane = 0; lane < 8; lane++) NextUInt64();
+            i = length / 16 * 16;
+        }
+        for (; i + 1 < length; i += 2) NextUInt64();
+        if (i < length) NextUInt64();
+    }
+
+    /// <summary>Writes the four state words into <paramref name="destination"/> (no allocation, unlike <see cref="GetState"/>).</summary>
+    internal void CopyState(Span<ulong> destination)
+    {
+        destination[0] = _s0; destination[1] = _s1; destination[2] = _s2; destination[3] = _s3;
+    }
+
+    /// <summary>Sets the four state words from <paramref name="state"/> (saved by <see cref="CopyState"/>).</summary>
+    internal void SetState(ReadOnlySpan<ulong> state)
+    {
+        _s0 = state[0]; _s1 = state[1]; _s2 = state[2]; _s3 = state[3];
+    }
+
     /// <summary>Fills <paramref name="destination"/> with independent N(0, 1) draws (Box–Muller, two per pair of uniforms).</summary>
     public void FillNormal(Span<float> destination)
     {

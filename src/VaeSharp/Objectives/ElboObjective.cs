@@ -19,7 +19,7 @@ public enum Estimator
 /// zₗ = μ + σ ⊙ εₗ, εₗ ~ N(0, I). The loss minimised is the negative ELBO averaged over the minibatch
 /// (per-datapoint mean; the paper's minibatch estimator (8) is this times N, which only rescales the step size).
 /// </summary>
-public sealed class ElboObjective : IObjective
+public sealed class ElboObjective : IObjective, IProfiled
 {
     private readonly Vae _vae;
     private readonly WorkerPool _pool;
@@ -27,6 +27,8 @@ public sealed class ElboObjective : IObjective
     private float[] _dMu = [], _dLogVar = [];       // [rows × J]
     private double[] _rowLogLik = [];               // [rows·L] log p(x|z) per decoded row
     private int _capacity;
+    private PhaseProfiler? _profiler;
+    private int _reparameterizePhase, _likelihoodPhase, _klPhase, _reparameterizeBackwardPhase;
 
     /// <summary>Creates the objective.</summary>
     public ElboObjective(Vae vae, Estimator estimator = Estimator.B, int samples = 1, WorkerPool? pool = null)
@@ -40,6 +42,18 @@ public sealed class ElboObjective : IObjective
 
     /// <summary>The model.</summary>
     public Vae Model => _vae;
+
+    /// <inheritdoc />
+    public void AttachProfiler(PhaseProfiler? profiler)
+    {
+        _profiler = profiler;
+        _vae.AttachProfiler(profiler);
+        if (profiler is null) return;
+        _reparameterizePhase = profiler.Phase("reparameterize: ε ~ N(0, I), z = μ + σ ⊙ ε");
+        _likelihoodPhase = profiler.Phase("likelihood log p(x|z) and its gradient");
+        _klPhase = profiler.Phase("KL term");
+        _reparameterizeBackwardPhase = profiler.Phase("reparameterize backward: dμ, dlog σ² (+ KL gradient)");
+    }
 
     /// <summary>Estimator A or B.</summary>
     public Estimator Estimator { get; }
@@ -116,6 +130,7 @@ public sealed class ElboObjective : IObjective
         rng.FillNormal(eps);
         for (int s = 0; s < l; s++)
             DiagonalGaussian.Reparameterize(mu, logVar, eps.Slice(s * rows * j, rows * j), z.Slice(s * rows * j, rows * j));
+        _profiler?.Mark(_reparameterizePhase);
 
         // Decoder and reconstruction term; gradients of the loss w.r.t. the decoder outputs overwrite them in place.
         _vae.Decode(z, sampled, _pool, out Span<float> output, out Span<float> outLogVar);
@@ -129,6 +144,7 @@ public sealed class ElboObjective : IObjective
             for (int s = 0; s < sampled; s++) rowRecon[s % rows] += _rowLogLik[s];
             for (int i = 0; i < rows; i++) rowRecon[i] /= l;
         }
+        _profiler?.Mark(_likelihoodPhase);
 
         // KL term: closed form (B) or Monte Carlo log q(z|x) − log p(z) (A).
         double kl = 0;
@@ -154,6 +170,7 @@ public sealed class ElboObjective : IObjective
         }
         if (perRow)
             for (int i = 0; i < rows; i++) rowObjective[i] = rowRecon[i] - rowKl[i];
+        _profiler?.Mark(_klPhase);
 
         if (accumulateGradients)
             Backward(x, rows, mu, logVar, eps, z, output, outLogVar);
@@ -195,6 +212,7 @@ public sealed class ElboObjective : IObjective
             DiagonalGaussian.AddKlGradient(mu, logVar, dMu, dLogVar, KlWeight / rows);
         else
             for (int t = 0; t < dLogVar.Length; t++) dLogVar[t] -= KlWeight * 0.5f / rows;
+        _profiler?.Mark(_reparameterizeBackwardPhase);
 
         _vae.EncodeBackward(x, dMu, dLogVar, rows, _pool);
     }

@@ -60,6 +60,9 @@ public sealed class Trainer
     private readonly float[] _batch;   // [M × D]
     private int[] _order = [];
     private int[] _evalIndex = [];
+    private readonly Data.BatchGatherer _gatherer = new();
+    private PhaseProfiler? _profiler;
+    private int _gatherPhase, _controlsPhase, _objectivePhase, _optimizerPhase, _progressPhase, _evaluationPhase;
 
     /// <summary>Creates a trainer.</summary>
     public Trainer(IObjective objective, Optimizer optimizer, TrainerOptions options, WorkerPool? pool = null)
@@ -75,6 +78,28 @@ public sealed class Trainer
 
     /// <summary>Options.</summary>
     public TrainerOptions Options { get; }
+
+    /// <summary>
+    /// When set, every training step is split into phases (data gathering, the objective's own phases when it is
+    /// <see cref="IProfiled"/>, the optimizer, progress reporting) and <see cref="Evaluate"/> is timed as one phase.
+    /// Null (the default) costs one null check per phase boundary.
+    /// </summary>
+    public PhaseProfiler? Profiler
+    {
+        get => _profiler;
+        set
+        {
+            _profiler = value;
+            (_objective as IProfiled)?.AttachProfiler(value);
+            if (value is null) return;
+            _gatherPhase = value.Phase("gather minibatch (+ dynamic binarization)");
+            _controlsPhase = value.Phase("step controls (schedule, β)");
+            _objectivePhase = value.Phase(_objective is IProfiled ? "objective, rest" : "objective (forward + backward)");
+            _optimizerPhase = value.Phase("optimizer update");
+            _progressPhase = value.Phase("progress and mid-epoch checkpoints");
+            _evaluationPhase = value.Phase("evaluation (objective on a held-out split)");
+        }
+    }
 
     /// <summary>Runs epoch <paramref name="epoch"/> (1-based) over <paramref name="data"/>.</summary>
     public EpochResult RunEpoch(DataMatrix data, int epoch, Action<StepProgress>? progress = null, CancellationToken cancel = default)
@@ -115,16 +140,22 @@ public sealed class Trainer
         }
         _objective.Arena.ZeroGradients(); // afterwards the optimizer clears them as it consumes them
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var profiler = _profiler;
+        profiler?.Restart();
         for (int b = first; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
             int rows = Math.Min(m, data.Count - b * m);
             Gather(data, _order.AsSpan(b * m, rows), binarize);
+            profiler?.Mark(_gatherPhase);
             run.BeforeStep?.Invoke();
+            profiler?.Mark(_controlsPhase);
             var terms = _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: true);
+            profiler?.Mark(_objectivePhase);
             if (!double.IsFinite(terms.Objective))
                 throw new TrainingDivergedException($"The objective became {terms.Objective} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");
             _optimizer.Step(_pool);
+            profiler?.Mark(_optimizerPhase);
             total += terms;
             progress?.Invoke(new StepProgress(epoch, b + 1, batches, total.Objective / total.Rows));
             if (run.Checkpoint is { } save && b + 1 < batches && (cancel.IsCancellationRequested || run.CheckpointDue?.Invoke() == true))
@@ -133,25 +164,14 @@ public sealed class Trainer
                     Epoch = epoch, Batch = b + 1, BinarizeState = binarize.GetState(), NoiseState = noise.GetState(), Partial = total,
                     Seconds = earlier + System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds,
                 });
+            profiler?.Mark(_progressPhase);
         }
         double seconds = earlier + System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new EpochResult(epoch, total, seconds);
     }
 
     private void Gather(DataMatrix data, ReadOnlySpan<int> rows, Rng binarize)
-    {
-        int d = data.Dimension;
-        ReadOnlySpan<float> all = data.Features.Span;
-        for (int r = 0; r < rows.Length; r++)
-        {
-            ReadOnlySpan<float> src = all.Slice(rows[r] * d, d);
-            Span<float> dst = _batch.AsSpan(r * d, d);
-            if (Options.DynamicBinarization)
-                Data.Binarizer.Sample(src, dst, binarize);
-            else
-                src.CopyTo(dst);
-        }
-    }
+        => _gatherer.Gather(data.Features, rows, data.Dimension, _batch, Options.DynamicBinarization ? binarize : null, _pool);
 
     /// <summary>
     /// The inputs <see cref="Evaluate"/> sees for <paramref name="data"/>: the rows themselves, or with dynamic binarization
@@ -174,6 +194,25 @@ public sealed class Trainer
     /// a fixed stream too.
     /// </summary>
     public BatchTerms Evaluate(DataMatrix data)
+    {
+        var profiler = _profiler;
+        if (profiler is null) return EvaluateAll(data);
+        // Timed as one phase: the objective's own phases would otherwise mix evaluation into the training steps' figures.
+        (_objective as IProfiled)?.AttachProfiler(null);
+        try
+        {
+            profiler.Restart();
+            var result = EvaluateAll(data);
+            profiler.Mark(_evaluationPhase);
+            return result;
+        }
+        finally
+        {
+            (_objective as IProfiled)?.AttachProfiler(profiler);
+        }
+    }
+
+    private BatchTerms EvaluateAll(DataMatrix data)
     {
         var noise = Rng.ForStream(Options.Seed, EvalStream);
         var binarize = Rng.ForStream(Options.Seed, EvalStream + 1);

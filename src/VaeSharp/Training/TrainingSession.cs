@@ -140,6 +140,9 @@ public sealed partial class TrainingSession : IDisposable
     /// <summary>Epochs run so far, including those read back from metrics.csv on resume.</summary>
     public IReadOnlyList<EpochSummary> History => _history;
 
+    /// <summary>Splits the training steps and evaluations into phases (see <see cref="Trainer.Profiler"/>); null (the default): off.</summary>
+    public PhaseProfiler? Profiler { get => _trainer.Profiler; set => _trainer.Profiler = value; }
+
     /// <summary>Training datapoints per epoch.</summary>
     public int TrainCount => _train.Count;
 

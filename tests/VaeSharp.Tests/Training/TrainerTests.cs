@@ -71,6 +71,38 @@ public class TrainerTests
         Assert.Equal(a, b);
     }
 
+    /// <summary>
+    /// Widths where the parallel paths run (activations split over 16,384 values, rows gathered and binarized per task,
+    /// every product parallel): 1, 2 and 3 threads give the same weights after an epoch with dynamic binarization.
+    /// </summary>
+    [Fact]
+    public void ThreadCountDoesNotChangeTheResultAtWidthsWhereEveryPhaseIsSplit()
+    {
+        float[] Run(int threads)
+        {
+            Gemm.ParallelThreshold = -1;
+            try
+            {
+                using var pool = new WorkerPool(threads);
+                var vae = new Vae(new ModelConfig { InputSize = 64, ImageWidth = 8, ImageHeight = 8, Hidden = [256], Latent = 4 });
+                vae.Initialize(Initialization.PyTorchDefault, new Rng(1));
+                var trainer = new Trainer(new ElboObjective(vae, Estimator.B, 1, pool), new Optimizer(vae.Arena, OptimizerSettings.Default(OptimizerKind.Adam)),
+                    new TrainerOptions { BatchSize = 64, Seed = 5, DynamicBinarization = true }, pool);
+                var x = new float[320 * 64];
+                new Rng(2).FillUniform(x);
+                var data = new DataMatrix(x, 320, 64);
+                trainer.RunEpoch(data, 1);
+                trainer.Evaluate(data);
+                trainer.RunEpoch(data, 2);
+                return (float[])vae.Arena.Values.Clone();
+            }
+            finally { Gemm.ParallelThreshold = 0; }
+        }
+        var one = Run(1);
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(3));
+    }
+
     [Fact]
     public void ANonFiniteObjectiveStopsTrainingWithAClearError()
     {
