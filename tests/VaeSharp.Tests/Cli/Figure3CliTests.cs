@@ -18,7 +18,7 @@ public sealed class Figure3CliTests : IDisposable
 
     private string[] Common(string data, string outDir) =>
         ["experiment", "fig3", "--dataset", "mnist", "--data-dir", data, "--train-sizes", "100,150", "--methods", "aevb,wake-sleep,mcem",
-         "--mcem-max-train", "100", "--hidden", "10", "--ml-points", "8", "--ml-samples", "5", "--ml-burn-in", "5",
+         "--mcem-max-train", "100", "--hidden", "10", "--ml-points", "8", "--ml-samples", "10", "--ml-burn-in", "40",
          "--check-importance-samples", "40", "--out", outDir, "--threads", "1", "--seed", "3"];
 
     private static Dictionary<string, List<string>> RowsByRun(string csvPath)
