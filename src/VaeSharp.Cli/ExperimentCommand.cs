@@ -13,6 +13,7 @@ internal static class ExperimentCommand
     {
         var cmd = new Command("experiment", "Reproduce an experiment: trains (or resumes) its runs under --out/runs and writes its tables and figures into --out.");
         cmd.Subcommands.Add(Figure2());
+        cmd.Subcommands.Add(Figure3Command.Create());
         cmd.Subcommands.Add(Figure4());
         cmd.Subcommands.Add(Figure5());
         cmd.Subcommands.Add(LinearPca());
@@ -22,7 +23,7 @@ internal static class ExperimentCommand
         return cmd;
     }
 
-    private sealed record Common(Option<string> Dataset, Option<string?> DataDir, Option<long> Budget, Option<string> Out,
+    internal sealed record Common(Option<string> Dataset, Option<string?> DataDir, Option<long> Budget, Option<string> Out,
         Option<int> Threads, Option<ulong> Seed)
     {
         public Option[] All => [Dataset, DataDir, Budget, Out, Threads, Seed];
@@ -39,7 +40,7 @@ internal static class ExperimentCommand
         }
     }
 
-    private static Common MakeCommon(string defaultDataset, long defaultBudget)
+    internal static Common MakeCommon(string defaultDataset, long defaultBudget)
     {
         var dataset = new Option<string>("--dataset") { Description = "mnist or frey-face (mnist-sample, the bundled digits, for a quick try).", DefaultValueFactory = _ => defaultDataset };
         dataset.AcceptOnlyFromAmong("mnist", "frey-face", "mnist-sample");
@@ -63,10 +64,10 @@ internal static class ExperimentCommand
         return values;
     }
 
-    private static (Dataset Train, Dataset Test) Load(string name, string? dataDir) =>
+    internal static (Dataset Train, Dataset Test) Load(string name, string? dataDir) =>
         (CommonOptions.Load(name, "train", dataDir), CommonOptions.Load(name, "test", dataDir));
 
-    private static void Report(CurveProgress p)
+    internal static void Report(CurveProgress p)
     {
         if (p.Point is not { } q) return;
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-26} {1,13:N0} samples  train {2,9:F2}  test {3,9:F2}  ({4:F0} s training)",

@@ -24,8 +24,8 @@ internal static class TrainCommand
         loss.AcceptOnlyFromAmong("squared", "bce");
         var l1 = new Option<float>("--l1") { Description = "λ of the sparse autoencoder's λ‖f(x)‖₁ per datapoint.", DefaultValueFactory = _ => 0f };
         var noise = new Option<string>("--noise") { Description = "Denoising autoencoder's corruption, drawn anew per minibatch: gaussian:σ, mask:p or salt-pepper:p.", DefaultValueFactory = _ => "none" };
-        var method = new Option<string>("--method") { Description = "How a VAE is trained: aevb (the paper's Algorithm 1) or wake-sleep (its baseline, same encoder, decoder and optimizer).", DefaultValueFactory = _ => "aevb" };
-        method.AcceptOnlyFromAmong("aevb", "wake-sleep");
+        var method = new Option<string>("--method") { Description = "How a VAE is trained: aevb (the paper's Algorithm 1), wake-sleep (its baseline, same encoder, decoder and optimizer) or mcem (Monte Carlo EM of appendix E: HMC chains per datapoint, 5 decoder updates per minibatch; the encoder is not trained, so judge it by `vae eval --marginal-likelihood hmc`).", DefaultValueFactory = _ => "aevb" };
+        method.AcceptOnlyFromAmong("aevb", "wake-sleep", "mcem");
         var noBias = new Option<bool>("--no-bias") { Description = "Linear autoencoder without biases (for centred data): output W_g W_f x exactly as in seed 002." };
         var latent = new Option<int>("--latent") { Description = "Latent dimension J (the code width of an autoencoder).", DefaultValueFactory = _ => 20 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths, comma-separated (e.g. 500 or 200,200; 'none' for linear maps).", DefaultValueFactory = _ => "500" };
@@ -209,6 +209,7 @@ internal static class TrainCommand
                   (settings.Noise.Kind != CorruptionKind.None ? $", noise {settings.Noise}" : "") + (c.Bias ? "" : ", no biases") + ")"
                 : $"VAE ({c.Activation.ToString().ToLowerInvariant()}, {c.Decoder.ToString().ToLowerInvariant()} decoder, " +
                   (settings.Method == TrainingMethod.WakeSleep ? "wake-sleep, bound by " : "") +
+                  (settings.Method == TrainingMethod.Mcem ? "Monte Carlo EM on the decoder, encoder untrained; bound by " : "") +
                   (settings.Objective == TrainingObjective.Iwae ? $"IWAE bound, K={l}{(settings.Dreg ? ", DReG" : "")})" : $"estimator {settings.Estimator}, L={l})");
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} {what} " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +

@@ -87,7 +87,7 @@ public sealed class VaeLatentModel : ILatentVariableModel
 
         _vae.Decode(zf, rows, _pool, out Span<float> output, out Span<float> outLogVar);
         // With gradients, the outputs are overwritten by ∂(−log p(x|z))/∂output (scale 1).
-        DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, x, rows, output, outLogVar, rows, withGradient, 1f, _rowLogLik, _pool);
+        DecoderLikelihood.RowLogLikelihoods(_vae.Config, x, rows, output, outLogVar, rows, withGradient, 1f, _rowLogLik, _pool);
         for (int r = 0; r < rows; r++)
         {
             double prior = 0;

@@ -53,9 +53,13 @@ public static class CurveRun
     /// <summary>
     /// Trains the run in <paramref name="directory"/> to <paramref name="budget"/> samples and returns its whole curve.
     /// <paramref name="create"/> builds the session of a new run (it is not called when the folder holds one already).
+    /// <paramref name="atPoint"/>, when given, is called after each evaluation (the point just recorded, and whether it is the
+    /// last of the budget) and before the checkpoint that records it, so an experiment can add its own figures at the same
+    /// numbers of samples (Figure 3's marginal likelihood); it must keep its own file consistent with the checkpoint's samples.
     /// </summary>
     public static IReadOnlyList<CurvePoint> Run(string directory, Func<TrainingSession> create, Func<string, TrainingSession> resume,
-        long budget, Action<CurveProgress>? progress = null, CancellationToken cancel = default)
+        long budget, Action<CurveProgress>? progress = null, CancellationToken cancel = default,
+        Action<TrainingSession, CurvePoint, bool>? atPoint = null)
     {
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
         bool exists = File.Exists(Path.Combine(directory, IO.ModelFile.ManifestFile));
@@ -78,6 +82,7 @@ public static class CurveRun
                 point = new CurvePoint(session.State.SamplesSeen, train.Objective / train.Rows, test.Objective / test.Rows, seconds);
                 curve.Add(point.Value);
                 next = NextPoint(session.State.SamplesSeen);
+                atPoint?.Invoke(session, point.Value, session.State.SamplesSeen >= budget);
             }
             if (evaluate || System.Diagnostics.Stopwatch.GetElapsedTime(lastCheckpoint).TotalSeconds >= CheckpointSeconds)
             {
@@ -93,6 +98,7 @@ public static class CurveRun
             var train = session.EvaluateTrainingSet();
             var test = session.EvaluateTestSet();
             curve.Add(new CurvePoint(session.State.SamplesSeen, train.Objective / train.Rows, test.Objective / test.Rows, seconds));
+            atPoint?.Invoke(session, curve[^1], true);
             AtomicFile.WriteText(Path.Combine(directory, CurveFile), Format(curve));
         }
         session.SavePictures(directory);

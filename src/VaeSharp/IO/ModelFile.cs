@@ -133,14 +133,23 @@ public static class ModelFile
     /// Writes the three files into <paramref name="directory"/>. Each is written to a temporary name and renamed, the manifest last,
     /// and all three carry the epoch so a torn set is detected on load.
     /// </summary>
-    public static void Save(string directory, IModel model, TrainingState state, Optimizer? optimizer)
+    /// <param name="directory">The folder.</param>
+    /// <param name="model">The model.</param>
+    /// <param name="state">Its training state (model.json's <c>training</c>).</param>
+    /// <param name="optimizer">The optimizer whose state goes into optimizer.safetensors (null: no such file).</param>
+    /// <param name="methodState">
+    /// A training method's own state (<see cref="Objectives.IStatefulObjective.State"/>, e.g. Monte Carlo EM's chains), written
+    /// into optimizer.safetensors beside the optimizer's and read back in <see cref="LoadedModel.OptimizerState"/>.
+    /// </param>
+    public static void Save(string directory, IModel model, TrainingState state, Optimizer? optimizer,
+        IReadOnlyList<(string Name, float[] Values)>? methodState = null)
     {
         Directory.CreateDirectory(directory);
         var meta = new Dictionary<string, string> { ["format"] = Format, ["epoch"] = state.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         SafeTensors.Write(Path.Combine(directory, WeightsFile), ToTensors(model), meta);
         if (optimizer is not null)
         {
-            var tensors = optimizer.State.Select(s => new NamedTensor(s.Name, [s.Values.Length], s.Values)).ToList();
+            var tensors = optimizer.State.Concat(methodState ?? []).Select(s => new NamedTensor(s.Name, [s.Values.Length], s.Values)).ToList();
             SafeTensors.Write(Path.Combine(directory, OptimizerFile), tensors, meta);
         }
         var c = model.Config;

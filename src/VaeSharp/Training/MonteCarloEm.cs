@@ -9,10 +9,7 @@ namespace VaeSharp.Training;
 /// <summary>Settings of <see cref="MonteCarloEm"/> (defaults: the paper's appendix E).</summary>
 public sealed record MonteCarloEmOptions
 {
-    /// <summary>M, datapoints per minibatch.</summary>
-    public int BatchSize { get; init; } = 100;
-
-    /// <summary>Seed of every random stream (chain starts, shuffling, HMC).</summary>
+    /// <summary>Seed of the chains' starting points z ~ N(0, I).</summary>
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Leapfrog steps per HMC transition (the paper: 10).</summary>
@@ -39,7 +36,6 @@ public sealed record MonteCarloEmOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a value out of range.</summary>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(LeapfrogSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(HmcTransitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(WeightUpdates, 1);
@@ -52,148 +48,197 @@ public sealed record MonteCarloEmOptions
     }
 }
 
-/// <summary>What one epoch of Monte Carlo EM did.</summary>
-/// <param name="Result">
-/// Sums over the epoch, at each minibatch's HMC samples before its weight updates: Objective = Σ log p(x, z),
-/// Reconstruction = Σ log p(x|z), and the Kl slot holds Σ −log p(z) (so Objective = Reconstruction − Kl as for the ELBO).
-/// </param>
-/// <param name="AcceptanceRate">HMC proposals accepted over all transitions of the epoch.</param>
-/// <param name="StepSize">The shared leapfrog step size at the end of the epoch.</param>
-public readonly record struct MonteCarloEmEpoch(EpochResult Result, double AcceptanceRate, double StepSize);
-
 /// <summary>
-/// Monte Carlo EM for a <see cref="Vae"/>'s decoder (Kingma &amp; Welling 2014, appendix E, the baseline of Figure 3): for each
-/// minibatch, move every datapoint's z by HMC on p(z|x) (10 leapfrog steps, a step size tuned to 90 % acceptance), then take
-/// several optimizer steps on the decoder's parameters to maximize (1/M) Σ log p(x|z) + log p(z) at those z (log p(z) has no
-/// parameters, so the loss is −(1/M) Σ log p(x|z)). The paper uses it on small training sets only: every datapoint needs its own
-/// sampler, and the E-step costs LeapfrogSteps decoder passes per transition.
+/// Monte Carlo EM for a <see cref="Vae"/>'s decoder (Kingma &amp; Welling 2014, appendix E, the baseline of Figure 3), as a
+/// training objective (<c>vae train --method mcem</c>): for each minibatch, move every datapoint's z by HMC on p(z|x)
+/// (10 leapfrog steps, a step size tuned to 90 % acceptance), then take several optimizer steps on the decoder's parameters
+/// to maximize (1/M) Σ log p(x|z) + log p(z) at those z (log p(z) has no parameters, so the loss is −(1/M) Σ log p(x|z)).
+/// The <see cref="Trainer"/> drives it through <see cref="IStatefulObjective"/>: it names each minibatch's rows and steps the
+/// optimizer <see cref="StepsPerBatch"/> times per minibatch. The paper uses it on small training sets only: every datapoint
+/// needs its own sampler, and the E-step costs LeapfrogSteps decoder passes (forward and backward) per transition.
 /// </summary>
 /// <remarks>
-/// Choices not fixed by the paper: each datapoint's chain persists across epochs (its z is where the previous epoch left it;
-/// the first epoch starts from z ~ N(0, I)), which is what lets one HMC transition per visit suffice; one step size is shared by
-/// all chains and tuned by a constant-gain Robbins–Monro rule after each minibatch (<see cref="MonteCarloEmOptions.TuningGain"/>);
-/// the encoder is untouched (its gradients stay zero, so only weight decay would move it); the data are used as given (no
-/// dynamic binarization). The chain state (<see cref="Positions"/>, <see cref="StepSize"/>) is not written to model files yet, so
-/// a resumed run restarts its chains. Same seed, data and thread count ⇒ bit-identical results.
+/// <para><b>The encoder.</b> The paper's MCEM has no recognition model; here the VAE's encoder is left as initialized (its
+/// gradients stay zero; the optimizer's weight decay, if any, still shrinks it). The marginal-likelihood estimator of
+/// appendix D (<see cref="MarginalLikelihood"/>) needs only the decoder, so Figure 3 measures MCEM exactly. The bound this
+/// objective reports (training minibatches and evaluation) is the ELBO with q(z|x) = that untouched encoder, which at
+/// initialization is close to the prior: a valid but loose lower bound, reported so that metrics.csv has the same columns
+/// as for AEVB — do not compare it with AEVB's.</para>
+/// <para><b>Choices not fixed by the paper.</b> Each datapoint's chain persists across epochs (its z is where its previous
+/// visit left it; the first visit starts from z ~ N(0, I)), which is what lets one HMC transition per visit suffice; one
+/// step size is shared by all chains and tuned by a constant-gain Robbins–Monro rule after each minibatch
+/// (<see cref="MonteCarloEmOptions.TuningGain"/>); the chains' positions and the step size are kept as float32 (rounded after
+/// every minibatch) so that <see cref="State"/> saves them exactly into the float32 optimizer file; each minibatch's chains
+/// draw from streams seeded by one draw of the trainer's noise stream and their datapoint's index, so a run resumed from a
+/// checkpoint (mid-epoch or not) is bit-identical to an uninterrupted one.</para>
 /// </remarks>
-public sealed class MonteCarloEm
+public sealed class MonteCarloEm : IStatefulObjective
 {
-    private const ulong ShuffleStream = 1, InitStream = 2;
+    /// <summary>Name of the chains' positions in <see cref="State"/>: [N × J] float32.</summary>
+    public const string PositionsName = "mcem.z";
+
+    /// <summary>Name of the shared leapfrog step size in <see cref="State"/>: [1] float32.</summary>
+    public const string StepSizeName = "mcem.step_size";
+
+    private const ulong InitStream = 2;
     private readonly Vae _vae;
-    private readonly Optimizer _optimizer;
     private readonly WorkerPool _pool;
-    private readonly VaeLatentModel _latentModel;
     private readonly Hmc _hmc;
-    private readonly float[] _batch;      // [M × D]
+    private readonly ElboObjective _bound;
     private float[] _zf = [], _dz = [];   // [M × J]
     private double[] _rowLogLik = [];     // [M]
-    private int[] _order = [];
+    private int[] _rows = [];
+    private int _batchRows, _update;
+    private HmcChains? _chains;
 
-    /// <summary>Creates the algorithm for <paramref name="vae"/>; <paramref name="optimizer"/> must be over <c>vae.Arena</c>.</summary>
-    public MonteCarloEm(Vae vae, Optimizer optimizer, MonteCarloEmOptions? options = null, WorkerPool? pool = null)
+    /// <summary>Creates the objective for <paramref name="vae"/>; <paramref name="estimator"/> and <paramref name="samples"/> are those of the bound it reports.</summary>
+    public MonteCarloEm(Vae vae, MonteCarloEmOptions? options = null, WorkerPool? pool = null, Estimator estimator = Estimator.B, int samples = 1)
     {
         options ??= new MonteCarloEmOptions();
         options.Validate();
         _vae = vae;
-        _optimizer = optimizer;
         Options = options;
         _pool = pool ?? WorkerPool.Single;
-        _latentModel = new VaeLatentModel(vae, _pool);
-        _hmc = new Hmc(_latentModel, new HmcSettings
+        _hmc = new Hmc(new VaeLatentModel(vae, _pool), new HmcSettings
         {
             LeapfrogSteps = options.LeapfrogSteps, TargetAcceptance = options.TargetAcceptance, InitialStepSize = options.InitialStepSize,
         });
-        _batch = new float[options.BatchSize * vae.InputSize];
-        StepSize = options.InitialStepSize;
+        _bound = new ElboObjective(vae, estimator, samples, _pool);
+        StepSize = (float)options.InitialStepSize;
     }
 
     /// <summary>Options.</summary>
     public MonteCarloEmOptions Options { get; }
 
-    /// <summary>Each datapoint's current z, [N × J] (empty before the first epoch).</summary>
-    public double[] Positions { get; private set; } = [];
+    /// <inheritdoc />
+    public ParameterArena Arena => _vae.Arena;
 
-    /// <summary>The shared leapfrog step size.</summary>
-    public double StepSize { get; set; }
+    /// <inheritdoc />
+    public int InputSize => _vae.InputSize;
 
-    /// <summary>Runs epoch <paramref name="epoch"/> (1-based) over <paramref name="data"/>, whose row count must not change between epochs.</summary>
-    public MonteCarloEmEpoch RunEpoch(DataMatrix data, int epoch, Action<StepProgress>? progress = null, CancellationToken cancel = default)
+    /// <inheritdoc />
+    public int StepsPerBatch => Options.WeightUpdates;
+
+    /// <summary>Each training datapoint's current z, [N × J] (empty before the first minibatch).</summary>
+    public float[] Positions { get; private set; } = [];
+
+    /// <summary>The shared leapfrog step size (a float32 value).</summary>
+    public float StepSize { get; set; }
+
+    /// <summary>HMC proposals accepted since the counts were last reset.</summary>
+    public long Accepted { get; private set; }
+
+    /// <summary>HMC transitions (summed over chains) since the counts were last reset.</summary>
+    public long Transitions { get; private set; }
+
+    /// <summary>Fraction of HMC proposals accepted since <see cref="ResetCounts"/> (NaN before any).</summary>
+    public double AcceptanceRate => Transitions == 0 ? double.NaN : Accepted / (double)Transitions;
+
+    /// <summary>Zeroes <see cref="Accepted"/> and <see cref="Transitions"/>.</summary>
+    public void ResetCounts() { Accepted = 0; Transitions = 0; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string Name, float[] Values)> State =>
+        Positions.Length == 0 ? [] : [(PositionsName, Positions), (StepSizeName, [StepSize])];
+
+    /// <inheritdoc />
+    public void Restore(IReadOnlyDictionary<string, float[]> state, bool required)
     {
-        int d = _vae.InputSize, j = _vae.Latent, m = Options.BatchSize;
-        if (data.Dimension != d) throw new ArgumentException($"Data rows have {data.Dimension} values; the model expects {d}.", nameof(data));
-        if (data.Count == 0) throw new ArgumentException("The training data is empty.", nameof(data));
+        bool hasZ = state.TryGetValue(PositionsName, out var z), hasEps = state.TryGetValue(StepSizeName, out var eps);
+        if (!hasZ && !hasEps)
+        {
+            if (required) throw new InvalidDataException($"The Monte Carlo EM chains ('{PositionsName}') are missing from the optimizer state, so training cannot resume exactly.");
+            return;
+        }
+        if (!hasZ || !hasEps || z!.Length == 0 || z.Length % _vae.Latent != 0 || eps!.Length != 1 || !(eps[0] > 0) || !float.IsFinite(eps[0])
+            || z.Any(v => !float.IsFinite(v)))
+            throw new InvalidDataException($"The Monte Carlo EM chain state ('{PositionsName}', '{StepSizeName}') is malformed for a {_vae.Latent}-D latent space.");
+        Positions = (float[])z.Clone();
+        StepSize = eps[0];
+    }
+
+    /// <inheritdoc />
+    public void BeginBatch(ReadOnlySpan<int> rows, int trainCount)
+    {
+        int j = _vae.Latent;
         if (Positions.Length == 0)
         {
-            Positions = new double[(long)data.Count * j];
+            MemoryBudget.RequireArray((double)trainCount * j, $"Monte Carlo EM chains for {trainCount} datapoints");
+            Positions = new float[(long)trainCount * j];
             var init = Rng.ForStream(Options.Seed, InitStream);
-            for (int t = 0; t < Positions.Length; t++) Positions[t] = init.NextNormal();
+            for (int t = 0; t < Positions.Length; t++) Positions[t] = (float)init.NextNormal();
         }
-        else if (Positions.Length != (long)data.Count * j)
-            throw new ArgumentException($"The chains were started for {Positions.Length / j} datapoints; the data has {data.Count}.", nameof(data));
+        else if (Positions.Length != (long)trainCount * j)
+            throw new ArgumentException($"The chains were started for {Positions.Length / j} datapoints; the training set has {trainCount}.");
+        if (_rows.Length < rows.Length) _rows = new int[rows.Length];
+        foreach (int r in rows)
+            if ((uint)r >= (uint)trainCount) throw new ArgumentOutOfRangeException(nameof(rows), r, $"A row index outside the training set of {trainCount}.");
+        rows.CopyTo(_rows);
+        _batchRows = rows.Length;
+        _update = 0;
+    }
 
-        ulong e = (ulong)epoch;
-        if (_order.Length != data.Count) _order = new int[data.Count];
-        for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        Rng.ForStream(Options.Seed, e * 16 + ShuffleStream).Shuffle(_order);
-
-        int batches = (data.Count + m - 1) / m;
-        var total = default(BatchTerms);
-        long accepted = 0, transitions = 0;
-        ReadOnlySpan<float> all = data.Features.Span;
-        _vae.Arena.ZeroGradients();
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (int b = 0; b < batches; b++)
+    /// <summary>
+    /// With gradients (training): on the minibatch's first call, the E-step (HMC transitions of its chains, the step size
+    /// tuned, the positions stored), then on every call the gradient of −(1/rows) Σ log p(x|z) at the chains' z, decoder
+    /// only. Returns the reported bound's terms on the first call (see the remarks) and the log-likelihood terms afterwards.
+    /// Without gradients: the reported bound (evaluation).
+    /// </summary>
+    public BatchTerms Evaluate(ReadOnlySpan<float> x, int rows, Rng rng, bool accumulateGradients)
+    {
+        if (!accumulateGradients) return _bound.Evaluate(x, rows, rng, false);
+        if (rows != _batchRows)
+            throw new InvalidOperationException($"Monte Carlo EM evaluated {rows} rows after BeginBatch named {_batchRows}; the trainer must call BeginBatch before each minibatch.");
+        int j = _vae.Latent;
+        BatchTerms terms;
+        if (_update == 0)
         {
-            cancel.ThrowIfCancellationRequested();
-            int rows = Math.Min(m, data.Count - b * m);
-            ReadOnlySpan<int> idx = _order.AsSpan(b * m, rows);
-            for (int r = 0; r < rows; r++) all.Slice(idx[r] * d, d).CopyTo(_batch.AsSpan(r * d, d));
-            ReadOnlySpan<float> x = _batch.AsSpan(0, rows * d);
-
-            // E-step: the minibatch's chains, each with a stream of its own for (epoch, datapoint).
-            var chains = new HmcChains(rows, j, StepSize, Options.Seed, 0);
-            for (int r = 0; r < rows; r++)
-            {
-                chains.Streams[r] = Rng.ForStream(Options.Seed, (1UL << 62) + (e << 32) + (ulong)idx[r]);
-                Positions.AsSpan(idx[r] * j, j).CopyTo(chains.Positions.AsSpan(r * j, j));
-            }
-            _hmc.Refresh(x, chains);
-            double meanAlpha = 0;
-            for (int t = 0; t < Options.HmcTransitions; t++)
-            {
-                _hmc.Step(x, chains);
-                meanAlpha += chains.Acceptance.Sum() / rows;
-            }
-            meanAlpha /= Options.HmcTransitions;
-            accepted += chains.Accepted.Sum();
-            transitions += chains.Transitions * rows;
-            for (int r = 0; r < rows; r++) chains.Positions.AsSpan(r * j, j).CopyTo(Positions.AsSpan(idx[r] * j, j));
-            StepSize *= Math.Exp(Options.TuningGain * (meanAlpha - Options.TargetAcceptance));
-
-            // M-step: several optimizer steps at these z.
-            double logPrior = 0;
-            for (int t = 0; t < rows * j; t++) logPrior -= 0.5 * (chains.Positions[t] * chains.Positions[t] + DiagonalGaussian.Log2Pi);
-            for (int u = 0; u < Options.WeightUpdates; u++)
-            {
-                double loss = DecoderLoss(x, chains.Positions, rows, accumulateGradients: true);
-                if (!double.IsFinite(loss))
-                    throw new TrainingDivergedException($"log p(x|z) became {-loss} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");
-                if (u == 0)
-                {
-                    double recon = -loss * rows;
-                    total += new BatchTerms(recon + logPrior, recon, -logPrior, rows);
-                }
-                _optimizer.Step(_pool);
-            }
-            progress?.Invoke(new StepProgress(epoch, b + 1, batches, total.Objective / total.Rows));
+            terms = _bound.Evaluate(x, rows, rng, false);
+            EStep(x, rows, rng);
         }
-        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new MonteCarloEmEpoch(new EpochResult(epoch, total, seconds), accepted / (double)transitions, StepSize);
+        else terms = default;
+        double loss = DecoderLoss(x, _chains!.Positions, rows, accumulateGradients: true);
+        if (_update > 0) terms = new BatchTerms(-loss * rows, -loss * rows, 0, rows);
+        _update++;
+        return terms;
+    }
+
+    private void EStep(ReadOnlySpan<float> x, int rows, Rng rng)
+    {
+        int j = _vae.Latent;
+        ulong batchSeed = rng.NextUInt64();
+        if (_chains is null || _chains.Count != rows) _chains = new HmcChains(rows, j, StepSize, batchSeed, 0);
+        var chains = _chains;
+        chains.ResetCounts();
+        for (int r = 0; r < rows; r++)
+        {
+            chains.Streams[r] = Rng.ForStream(batchSeed, (ulong)_rows[r]);
+            chains.StepSizes[r] = StepSize;
+            for (int t = 0; t < j; t++) chains.Positions[r * j + t] = Positions[_rows[r] * j + t];
+        }
+        _hmc.Refresh(x, chains);
+        double meanAlpha = 0;
+        for (int t = 0; t < Options.HmcTransitions; t++)
+        {
+            _hmc.Step(x, chains);
+            meanAlpha += chains.Acceptance.Sum() / rows;
+        }
+        meanAlpha /= Options.HmcTransitions;
+        Accepted += chains.Accepted.Sum();
+        Transitions += chains.Transitions * rows;
+        for (int r = 0; r < rows; r++)
+            for (int t = 0; t < j; t++)
+            {
+                float v = (float)chains.Positions[r * j + t];
+                Positions[_rows[r] * j + t] = v;
+                chains.Positions[r * j + t] = v;   // the M-step sees exactly what a checkpoint keeps
+            }
+        StepSize = (float)(StepSize * Math.Exp(Options.TuningGain * (meanAlpha - Options.TargetAcceptance)));
     }
 
     /// <summary>
     /// The M-step's loss −(1/rows) Σᵣ log p(x_r|z_r) at fixed z ([rows × J]); with <paramref name="accumulateGradients"/>, adds
-    /// its gradient with respect to the decoder's parameters to the arena's gradients.
+    /// its gradient with respect to the decoder's parameters to the arena's gradients (the encoder's stay untouched).
     /// </summary>
     public double DecoderLoss(ReadOnlySpan<float> x, ReadOnlySpan<double> z, int rows, bool accumulateGradients)
     {
@@ -207,7 +252,7 @@ public sealed class MonteCarloEm
         Span<float> zf = _zf.AsSpan(0, rows * j);
         for (int t = 0; t < zf.Length; t++) zf[t] = (float)z[t];
         _vae.Decode(zf, rows, _pool, out Span<float> output, out Span<float> outLogVar);
-        double sum = DecoderLikelihood.RowLogLikelihoods(_vae.Config.Decoder, x, rows, output, outLogVar, rows,
+        double sum = DecoderLikelihood.RowLogLikelihoods(_vae.Config, x, rows, output, outLogVar, rows,
             accumulateGradients, 1f / rows, _rowLogLik, _pool);
         if (accumulateGradients) _vae.DecodeBackward(zf, output, outLogVar, _dz.AsSpan(0, rows * j), rows, _pool);
         return -sum / rows;

@@ -12,6 +12,11 @@ public enum TrainingMethod
     Aevb,
     /// <summary>The wake-sleep algorithm (Hinton et al. 1995), the paper's baseline.</summary>
     WakeSleep,
+    /// <summary>
+    /// Monte Carlo EM (the paper's appendix E, a baseline of Figure 3): HMC on each datapoint's persistent chain, then several
+    /// weight updates of the decoder at those samples; the encoder is not trained (see <see cref="MonteCarloEm"/>).
+    /// </summary>
+    Mcem,
     /// <summary>A linear autoencoder set in closed form from PCA (<c>vae pca</c>); further training is plain gradient descent.</summary>
     Pca,
 }
@@ -34,6 +39,7 @@ public static class ObjectiveFactory
     /// <summary>The objective that trains (and evaluates) <paramref name="model"/> under <paramref name="settings"/>.</summary>
     public static IObjective Create(IModel model, SessionSettings settings, WorkerPool pool) => model switch
     {
+        Vae vae when settings.Method == TrainingMethod.Mcem => new MonteCarloEm(vae, new MonteCarloEmOptions { Seed = settings.Seed }, pool, settings.Estimator, settings.Samples),
         Vae vae when settings.Method == TrainingMethod.WakeSleep => new WakeSleepObjective(vae, settings.Estimator, settings.Samples, pool),
         Vae vae when settings.Objective == TrainingObjective.Iwae => new IwaeObjective(vae, settings.Samples, settings.Dreg, pool),
         Vae vae => new ElboObjective(vae, settings.Estimator, settings.Samples, pool),
@@ -44,16 +50,20 @@ public static class ObjectiveFactory
     /// <summary>How a model kind's objective names its terms.</summary>
     public static ObjectiveTerms TermsFor(ModelKind kind) => kind == ModelKind.Vae ? ObjectiveTerms.Elbo : ObjectiveTerms.Autoencoder;
 
-    /// <summary>The command-line name of a method (aevb, wake-sleep).</summary>
-    public static string MethodName(TrainingMethod m) => m switch { TrainingMethod.WakeSleep => "wake-sleep", TrainingMethod.Pca => "pca", _ => "aevb" };
+    /// <summary>The command-line name of a method (aevb, wake-sleep, mcem, pca).</summary>
+    public static string MethodName(TrainingMethod m) => m switch
+    {
+        TrainingMethod.WakeSleep => "wake-sleep", TrainingMethod.Mcem => "mcem", TrainingMethod.Pca => "pca", _ => "aevb",
+    };
 
     /// <summary>Parses a method name; the error names <paramref name="source"/>.</summary>
     public static TrainingMethod ParseMethod(string name, string source = "--method") => name.Trim().ToLowerInvariant() switch
     {
         "aevb" => TrainingMethod.Aevb,
         "wake-sleep" => TrainingMethod.WakeSleep,
+        "mcem" => TrainingMethod.Mcem,
         "pca" => TrainingMethod.Pca,
-        _ => throw new ArgumentException($"{source}: unknown training method '{name}'; expected aevb, wake-sleep or pca."),
+        _ => throw new ArgumentException($"{source}: unknown training method '{name}'; expected aevb, wake-sleep, mcem or pca."),
     };
 
     /// <summary>The command-line name of an objective (elbo, iwae).</summary>
@@ -84,6 +94,8 @@ public static class ObjectiveFactory
             throw new ArgumentException($"A model set from PCA is a linear-ae, not {name}.");
         if (settings.Method == TrainingMethod.WakeSleep && kind != ModelKind.Vae)
             throw new ArgumentException($"--method wake-sleep trains a VAE's encoder and decoder, not {name}.");
+        if (settings.Method == TrainingMethod.Mcem && kind != ModelKind.Vae)
+            throw new ArgumentException($"--method mcem trains a VAE's decoder by Monte Carlo EM, not {name}.");
         if (settings.Objective == TrainingObjective.Iwae && (kind != ModelKind.Vae || settings.Method != TrainingMethod.Aevb))
             throw new ArgumentException($"--objective iwae trains a VAE with AEVB, not {(kind != ModelKind.Vae ? name : "--method wake-sleep")}.");
         if (settings.Dreg && settings.Objective != TrainingObjective.Iwae)

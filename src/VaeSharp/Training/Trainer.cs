@@ -138,6 +138,9 @@ public sealed class Trainer
             first = from.Batch;
             earlier = from.Seconds;
         }
+        // An objective with per-datapoint state (Monte Carlo EM) learns which rows each minibatch holds and may step several times on it.
+        var stateful = _objective as IStatefulObjective;
+        int steps = stateful?.StepsPerBatch ?? 1;
         _objective.Arena.ZeroGradients(); // afterwards the optimizer clears them as it consumes them
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var profiler = _profiler;
@@ -148,15 +151,19 @@ public sealed class Trainer
             int rows = Math.Min(m, data.Count - b * m);
             Gather(data, _order.AsSpan(b * m, rows), binarize);
             profiler?.Mark(_gatherPhase);
-            run.BeforeStep?.Invoke();
-            profiler?.Mark(_controlsPhase);
-            var terms = _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: true);
-            profiler?.Mark(_objectivePhase);
-            if (!double.IsFinite(terms.Objective))
-                throw new TrainingDivergedException($"The objective became {terms.Objective} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");
-            _optimizer.Step(_pool);
-            profiler?.Mark(_optimizerPhase);
-            total += terms;
+            stateful?.BeginBatch(_order.AsSpan(b * m, rows), data.Count);
+            for (int u = 0; u < steps; u++)
+            {
+                run.BeforeStep?.Invoke();
+                profiler?.Mark(_controlsPhase);
+                var terms = _objective.Evaluate(_batch.AsSpan(0, rows * data.Dimension), rows, noise, accumulateGradients: true);
+                profiler?.Mark(_objectivePhase);
+                if (!double.IsFinite(terms.Objective))
+                    throw new TrainingDivergedException($"The objective became {terms.Objective} at epoch {epoch}, minibatch {b + 1}; lower the learning rate.");
+                _optimizer.Step(_pool);
+                profiler?.Mark(_optimizerPhase);
+                if (u == 0) total += terms;
+            }
             progress?.Invoke(new StepProgress(epoch, b + 1, batches, total.Objective / total.Rows));
             if (run.Checkpoint is { } save && b + 1 < batches && (cancel.IsCancellationRequested || run.CheckpointDue?.Invoke() == true))
                 save(new EpochPosition

@@ -63,7 +63,7 @@ public sealed partial class TrainingSession
         string metrics = MetricsCsv();
         store.Commit(new CheckpointId(State.Epoch, position.Batch), dir =>
         {
-            ModelFile.Save(dir, Model, state, _optimizer);
+            SaveModel(dir, state);
             AtomicFile.WriteText(Path.Combine(dir, CheckpointStore.MetricsFile), metrics);
             AtomicFile.WriteText(Path.Combine(dir, PositionFile), JsonSerializer.Serialize(PositionRecord.From(position), PositionJson) + "\n");
         });
@@ -79,7 +79,7 @@ public sealed partial class TrainingSession
         string metrics = MetricsCsv();
         string path = store.Commit(new CheckpointId(State.Epoch, 0), dir =>
         {
-            ModelFile.Save(dir, Model, State, _optimizer);
+            SaveModel(dir, State);
             AtomicFile.WriteText(Path.Combine(dir, CheckpointStore.MetricsFile), metrics);
         });
         store.Publish(path);

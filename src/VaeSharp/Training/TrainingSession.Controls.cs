@@ -99,7 +99,7 @@ public sealed partial class TrainingSession
         string metrics = MetricsCsv();
         string path = store.Commit(new CheckpointId(State.Epoch, 0), dir =>
         {
-            ModelFile.Save(dir, Model, State, _optimizer);
+            SaveModel(dir, State);
             Imaging.AtomicFile.WriteText(Path.Combine(dir, CheckpointStore.MetricsFile), metrics);
         });
         store.Publish(path);

@@ -91,6 +91,7 @@ public sealed partial class TrainingSession : IDisposable
     private readonly DataMatrix? _valid;
     private readonly Dataset _testSet;
     private readonly List<EpochSummary> _history = [];
+    private readonly IStatefulObjective? _stateful;
 
     private TrainingSession(IModel model, SessionSettings settings, TrainingState state, Dataset train, Dataset test, int threads,
         IReadOnlyDictionary<string, float[]>? optimizerState)
@@ -103,6 +104,11 @@ public sealed partial class TrainingSession : IDisposable
         if (optimizerState is not null && optimizerState.Count > 0) _optimizer.Restore(state.OptimizerSteps, optimizerState);
         ObjectiveFactory.Validate(settings);
         var objective = ObjectiveFactory.Create(model, settings, _pool);
+        if (objective is IStatefulObjective stateful)
+        {
+            _stateful = stateful;
+            stateful.Restore(optimizerState ?? new Dictionary<string, float[]>(), required: state.OptimizerSteps > 0);
+        }
         Terms = objective.Terms;
         InitControls(objective, train.Count - settings.Validation);
         _trainer = new Trainer(objective, _optimizer, new TrainerOptions
@@ -315,6 +321,12 @@ public sealed partial class TrainingSession : IDisposable
         });
         return trainer.EvaluationInputs(new DataMatrix(data.Features, data.Count, data.Dimension));
     }
+
+    /// <summary>The model, its state and the optimizer's (with a stateful objective's, e.g. Monte Carlo EM's chains) into <paramref name="directory"/>.</summary>
+    private void SaveModel(string directory, TrainingState state) => ModelFile.Save(directory, Model, state, _optimizer, _stateful?.State);
+
+    /// <summary>The training objective's per-datapoint state (Monte Carlo EM's chains), or null for a stateless objective.</summary>
+    public IStatefulObjective? StatefulObjective => _stateful;
 
     /// <summary>Writes the checkpoint, metrics.csv and elbo.svg into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)

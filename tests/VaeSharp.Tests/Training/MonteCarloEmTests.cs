@@ -20,7 +20,7 @@ public class MonteCarloEmTests(Xunit.Abstractions.ITestOutputHelper output)
         for (int i = 0; i < x.Length; i++) x[i] = decoder == DecoderKind.Bernoulli ? (rng.NextFloat() < 0.4f ? 1 : 0) : 0.1f + 0.8f * rng.NextFloat();
         var z = new double[4 * 2];
         for (int i = 0; i < z.Length; i++) z[i] = rng.NextNormal();
-        var em = new MonteCarloEm(vae, new Optimizer(vae.Arena, new OptimizerSettings()));
+        var em = new MonteCarloEm(vae);
         GradientCheck.AssertMatches(vae.Arena, () => em.DecoderLoss(x, z, 4, false), () => em.DecoderLoss(x, z, 4, true));
         // Only the decoder is trained: the encoder's gradients are exactly zero.
         em.DecoderLoss(x, z, 4, true);
@@ -46,13 +46,13 @@ public class MonteCarloEmTests(Xunit.Abstractions.ITestOutputHelper output)
         return x;
     }
 
-    private static (Vae Vae, MonteCarloEm Em) Fresh()
+    private static (Vae Vae, MonteCarloEm Em, Trainer Trainer, Optimizer Optimizer) Fresh()
     {
         var vae = new Vae(new ModelConfig { InputSize = 12, ImageWidth = 4, ImageHeight = 3, Hidden = [16], Latent = 2, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli });
         vae.Initialize(Initialization.PyTorchDefault, new Rng(5));
-        var em = new MonteCarloEm(vae, new Optimizer(vae.Arena, new OptimizerSettings { Kind = OptimizerKind.Adagrad, LearningRate = 0.05f, Epsilon = 1e-10f }),
-            new MonteCarloEmOptions { BatchSize = 50, Seed = 9 });
-        return (vae, em);
+        var em = new MonteCarloEm(vae, new MonteCarloEmOptions { Seed = 9 });
+        var optimizer = new Optimizer(vae.Arena, new OptimizerSettings { Kind = OptimizerKind.Adagrad, LearningRate = 0.05f, Epsilon = 1e-10f });
+        return (vae, em, new Trainer(em, optimizer, new TrainerOptions { BatchSize = 50, Seed = 9 }), optimizer);
     }
 
     [Fact]
@@ -61,15 +61,21 @@ public class MonteCarloEmTests(Xunit.Abstractions.ITestOutputHelper output)
         const int n = 200;
         float[] x = GeneratedData(n);
         var data = new DataMatrix(x, n, 12);
-        var (vae, em) = Fresh();
+        var (vae, em, trainer, _) = Fresh();
         var settings = new MarginalLikelihoodSettings { Seed = 4 };
         var before = new double[n];
         new MarginalLikelihood(new VaeLatentModel(vae), settings).Estimate(x, n, before);
-        MonteCarloEmEpoch first = default, last = default;
+        double firstJoint = 0, lastJoint = 0;
         for (int e = 1; e <= 40; e++)
         {
-            last = em.RunEpoch(data, e);
-            if (e == 1) first = last;
+            em.ResetCounts();
+            trainer.RunEpoch(data, e);
+            // Mean log p(x, z) at the chains' current samples, as the M-step sees them.
+            var z = em.Positions.Select(v => (double)v).ToArray();
+            var joint = new double[n];
+            new VaeLatentModel(vae).LogJoint(x, z, n, joint, []);
+            if (e == 1) firstJoint = joint.Average();
+            lastJoint = joint.Average();
         }
         var after = new double[n];
         new MarginalLikelihood(new VaeLatentModel(vae), settings).Estimate(x, n, after);
@@ -77,24 +83,55 @@ public class MonteCarloEmTests(Xunit.Abstractions.ITestOutputHelper output)
         // estimator's own noise is part of their spread) and be substantial (a tenth of a nat per datapoint).
         var gain = Enumerable.Range(0, n).Select(i => after[i] - before[i]).ToArray();
         double mean = gain.Average(), se = Math.Sqrt(gain.Sum(g => (g - mean) * (g - mean)) / (n - 1) / n);
-        output.WriteLine($"log p(x) {before.Average():F3} → {after.Average():F3}: gain {mean:F3} ± {se:F3}; acceptance {last.AcceptanceRate:F3}, ε {last.StepSize:F4}");
+        output.WriteLine($"log p(x) {before.Average():F3} → {after.Average():F3}: gain {mean:F3} ± {se:F3}; acceptance {em.AcceptanceRate:F3}, ε {em.StepSize:F4}");
         Assert.True(mean > 4 * se && mean > 0.1, $"log p(x) {before.Average():F3} → {after.Average():F3}: gain {mean:F3} ± {se:F3}");
-        Assert.True(last.Result.Train.Objective > first.Result.Train.Objective,
-            $"mean log p(x, z) at the samples {first.Result.Train.Objective / n:F3} → {last.Result.Train.Objective / n:F3}");
+        Assert.True(lastJoint > firstJoint, $"mean log p(x, z) at the samples {firstJoint:F3} → {lastJoint:F3}");
         // The shared step size is tuned toward 90 % acceptance (within the noise of one epoch's 200 transitions).
-        Assert.InRange(last.AcceptanceRate, 0.75, 0.99);
+        Assert.InRange(em.AcceptanceRate, 0.75, 0.99);
     }
+
+    [Fact]
+    public void TheTrainerStepsFiveTimesPerMinibatchAndTheEncoderStaysPut()
+    {
+        float[] x = GeneratedData(120);
+        var (vae, em, trainer, optimizer) = Fresh();
+        float[] encoderBefore = EncoderValues(vae);
+        trainer.RunEpoch(new DataMatrix(x, 120, 12), 1);
+        Assert.Equal(3 * 5, optimizer.Steps);   // 120 rows, M = 50: three minibatches, five weight updates each
+        Assert.Equal(encoderBefore, EncoderValues(vae));
+        Assert.Equal(120 * 2, em.Positions.Length);
+        Assert.Equal(120, em.Transitions);
+    }
+
+    private static float[] EncoderValues(Vae vae) =>
+        [.. vae.Arena.Parameters.Where(p => p.Name.StartsWith("encoder.", StringComparison.Ordinal)).SelectMany(p => vae.Arena.Value(p).ToArray())];
 
     [Fact]
     public void SameSeedGivesBitIdenticalWeightsAndChains()
     {
         float[] x = GeneratedData(120);
         var data = new DataMatrix(x, 120, 12);
-        var (v1, e1) = Fresh();
-        var (v2, e2) = Fresh();
-        for (int e = 1; e <= 3; e++) { e1.RunEpoch(data, e); e2.RunEpoch(data, e); }
+        var (v1, e1, t1, _) = Fresh();
+        var (v2, e2, t2, _) = Fresh();
+        for (int e = 1; e <= 3; e++) { t1.RunEpoch(data, e); t2.RunEpoch(data, e); }
         Assert.Equal(v1.Arena.Values, v2.Arena.Values);
         Assert.Equal(e1.Positions, e2.Positions);
-        Assert.Throws<ArgumentException>(() => e1.RunEpoch(new DataMatrix(x, 100, 12), 4));
+        Assert.Equal(e1.StepSize, e2.StepSize);
+        Assert.Throws<ArgumentException>(() => t1.RunEpoch(new DataMatrix(x, 100, 12), 4));
+    }
+
+    [Fact]
+    public void RestoreRejectsMissingOrMalformedChainState()
+    {
+        var (_, em, _, _) = Fresh();
+        em.Restore(new Dictionary<string, float[]>(), required: false);   // a new run: nothing to restore
+        Assert.Empty(em.Positions);
+        Assert.Throws<InvalidDataException>(() => em.Restore(new Dictionary<string, float[]> { ["m"] = [1f] }, required: true));
+        Assert.Throws<InvalidDataException>(() => em.Restore(new Dictionary<string, float[]> { [MonteCarloEm.PositionsName] = [1f, 2f, 3f], [MonteCarloEm.StepSizeName] = [0.1f] }, required: true));
+        Assert.Throws<InvalidDataException>(() => em.Restore(new Dictionary<string, float[]> { [MonteCarloEm.PositionsName] = [1f, 2f], [MonteCarloEm.StepSizeName] = [-1f] }, required: true));
+        Assert.Throws<InvalidDataException>(() => em.Restore(new Dictionary<string, float[]> { [MonteCarloEm.PositionsName] = [1f, float.NaN], [MonteCarloEm.StepSizeName] = [0.1f] }, required: true));
+        em.Restore(new Dictionary<string, float[]> { [MonteCarloEm.PositionsName] = [1f, 2f], [MonteCarloEm.StepSizeName] = [0.25f] }, required: true);
+        Assert.Equal([1f, 2f], em.Positions);
+        Assert.Equal(0.25f, em.StepSize);
     }
 }
