@@ -269,7 +269,7 @@ internal static class ExperimentCommand
     private static Command Sparse()
     {
         var c = MakeCommon("mnist", 0);
-        var l1 = new Option<string>("--l1") { Description = "λ values of λ‖f(x)‖₁, comma-separated; 0 is the plain autoencoder.", DefaultValueFactory = _ => "0,0.003,0.01,0.03" };
+        var l1 = new Option<string>("--l1") { Description = "λ values of λ‖f(x)‖₁, comma-separated; 0 is the plain autoencoder.", DefaultValueFactory = _ => "0,0.03,0.1,0.3" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per autoencoder.", DefaultValueFactory = _ => 10 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths.", DefaultValueFactory = _ => "500" };
         var latent = new Option<int>("--latent") { Description = "Code width J.", DefaultValueFactory = _ => 64 };
