@@ -18,6 +18,7 @@ internal static class ExperimentCommand
         cmd.Subcommands.Add(Figure5());
         cmd.Subcommands.Add(LinearPca());
         cmd.Subcommands.Add(Denoising());
+        cmd.Subcommands.Add(Sparse());
         cmd.Subcommands.Add(AeVsVaeCommand.Create());
         cmd.Subcommands.Add(NllCommand.Create());
         return cmd;
@@ -174,12 +175,17 @@ internal static class ExperimentCommand
     {
         var c = MakeCommon("mnist", 0);
         var noises = new Option<string>("--noises") { Description = "Corruptions, comma-separated.", DefaultValueFactory = _ => "gaussian:0.3,mask:0.3,salt-pepper:0.2" };
+        var levels = new Option<string[]>("--levels")
+        {
+            Description = "PSNR against the noise level instead: KIND:l1,l2,… (e.g. gaussian:0.1,0.2,0.3,0.5), repeatable for more kinds; one model per level, a chart per kind.",
+        };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per denoising autoencoder.", DefaultValueFactory = _ => 10 };
         var hidden = new Option<string>("--hidden") { Description = "Hidden widths.", DefaultValueFactory = _ => "500" };
         var latent = new Option<int>("--latent") { Description = "Code width.", DefaultValueFactory = _ => 64 };
-        var cmd = new Command("denoising", "Denoising autoencoders, one per corruption: PSNR of the test images before and after, and noisy / denoised / clean grids.");
+        var cmd = new Command("denoising", "Denoising autoencoders, one per corruption: PSNR of the test images before and after, and noisy / denoised / clean grids; with --levels, PSNR against the noise level.");
         foreach (var o in c.All.Where(o => o != c.Budget)) cmd.Options.Add(o);
         cmd.Options.Add(noises);
+        cmd.Options.Add(levels);
         cmd.Options.Add(epochs);
         cmd.Options.Add(hidden);
         cmd.Options.Add(latent);
@@ -190,16 +196,109 @@ internal static class ExperimentCommand
             if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
             if (e is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {e}).");
             if (j is < 1 or > 4096) throw new UsageException($"--latent must be between 1 and 4096 (got {j}).");
-            var corruptions = pr.GetValue(noises)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            string[]? sweep = pr.GetValue(levels) is { Length: > 0 } given ? given : null;
+            if (sweep is not null && pr.GetResult(noises) is { Implicit: false })
+                throw new UsageException("--levels and --noises do not go together: --levels sweeps the levels of each kind it names.");
+            var corruptions = sweep is not null ? ParseLevels(sweep) : pr.GetValue(noises)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Select(t => { try { return VaeSharp.Objectives.Corruption.Parse(t, "--noises"); } catch (ArgumentException x) { throw new UsageException(x.Message); } })
                 .ToArray();
             if (corruptions.Length == 0 || corruptions.Any(n => n.Kind == VaeSharp.Objectives.CorruptionKind.None))
                 throw new UsageException("--noises needs at least one of gaussian:σ, mask:p, salt-pepper:p (and no 'none').");
+            var hiddenSizes = TrainCommand.ParseHidden(pr.GetValue(hidden)!);
             var o = new ExperimentOptions { Out = pr.GetValue(c.Out)!, Threads = threads, Seed = pr.GetValue(c.Seed) };
             string dataset = pr.GetValue(c.Dataset)!;
             var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
-            DenoisingExperiment.Run(o, dataset, train, test, corruptions, TrainCommand.ParseHidden(pr.GetValue(hidden)!), j, e, Console.WriteLine, cancel);
-            Console.WriteLine($"wrote {Path.Combine(o.Out, $"denoising-{dataset}.md")}, .csv and .png");
+            if (sweep is not null)
+            {
+                DenoisingExperiment.RunLevels(o, dataset, train, test, corruptions, hiddenSizes, j, e, Console.WriteLine, cancel);
+                Console.WriteLine("wrote " + string.Join(", ", DenoisingExperiment.LevelOutputs(o.Out, dataset, corruptions)));
+            }
+            else
+            {
+                DenoisingExperiment.Run(o, dataset, train, test, corruptions, hiddenSizes, j, e, Console.WriteLine, cancel);
+                Console.WriteLine($"wrote {Path.Combine(o.Out, $"denoising-{dataset}.md")}, .csv and .png");
+            }
+            Console.WriteLine("runs in " + Path.Combine(o.Out, "runs"));
+            return 0;
+        })));
+        return cmd;
+    }
+
+    /// <summary>
+    /// Parses <c>--levels</c> values, each KIND:l1,l2,… (a kind at most once): the corruptions in order; an error names the option.
+    /// </summary>
+    internal static VaeSharp.Objectives.Corruption[] ParseLevels(IReadOnlyList<string> values)
+    {
+        var result = new List<VaeSharp.Objectives.Corruption>();
+        foreach (string text in values)
+        {
+            int colon = text.IndexOf(':');
+            var parts = colon < 0 ? [] : text[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (colon < 1 || parts.Length == 0)
+                throw new UsageException($"--levels takes KIND:l1,l2,… with KIND gaussian, mask or salt-pepper, like gaussian:0.1,0.2,0.3 (got '{text}').");
+            string kind = text[..colon].Trim();
+            var here = new List<VaeSharp.Objectives.Corruption>();
+            foreach (string level in parts)
+            {
+                VaeSharp.Objectives.Corruption n;
+                try { n = VaeSharp.Objectives.Corruption.Parse($"{kind}:{level}", "--levels"); }
+                catch (ArgumentException x) { throw new UsageException(x.Message); }
+                if (n.Kind == VaeSharp.Objectives.CorruptionKind.None) throw new UsageException($"--levels needs a corruption kind (got '{text}').");
+                if (here.Contains(n)) throw new UsageException($"--levels lists {n} twice.");
+                here.Add(n);
+            }
+            if (result.Any(r => r.Kind == here[0].Kind))
+                throw new UsageException($"--levels names {kind} twice; list all its levels in one value.");
+            result.AddRange(here);
+        }
+        return [.. result];
+    }
+
+    /// <summary>Parses λ values ≥ 0 separated by commas (no repeats); an error names <paramref name="option"/>.</summary>
+    internal static float[] ParseL1s(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]) || values[i] < 0)
+                throw new UsageException($"{option} takes λ values ≥ 0 separated by commas, like 0,0.01,0.1 (got '{text}').");
+        if (values.Length == 0) throw new UsageException($"{option} needs at least one λ.");
+        if (values.Distinct().Count() != values.Length) throw new UsageException($"{option} lists a λ twice (got '{text}').");
+        return values;
+    }
+
+    private static Command Sparse()
+    {
+        var c = MakeCommon("mnist", 0);
+        var l1 = new Option<string>("--l1") { Description = "λ values of λ‖f(x)‖₁, comma-separated; 0 is the plain autoencoder.", DefaultValueFactory = _ => "0,0.03,0.1,0.3" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per autoencoder.", DefaultValueFactory = _ => 10 };
+        var hidden = new Option<string>("--hidden") { Description = "Hidden widths.", DefaultValueFactory = _ => "500" };
+        var latent = new Option<int>("--latent") { Description = "Code width J.", DefaultValueFactory = _ => 64 };
+        var threshold = new Option<float>("--threshold") { Description = "τ: a code unit is near zero on an image when |h_j| < τ.", DefaultValueFactory = _ => SparseExperiment.DefaultThreshold };
+        var cmd = new Command("sparse", "Sparse autoencoders, one per λ: test reconstruction error against the code's sparsity (near-zero units, mean |h|, dead units), decoder features as tiles.");
+        foreach (var o in c.All.Where(o => o != c.Budget)) cmd.Options.Add(o);
+        cmd.Options.Add(l1);
+        cmd.Options.Add(epochs);
+        cmd.Options.Add(hidden);
+        cmd.Options.Add(latent);
+        cmd.Options.Add(threshold);
+        cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
+        {
+            var cancel = Program.Stop;
+            int threads = pr.GetValue(c.Threads), e = pr.GetValue(epochs), j = pr.GetValue(latent);
+            float t = pr.GetValue(threshold);
+            if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
+            if (e is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {e}).");
+            if (j is < 1 or > 4096) throw new UsageException($"--latent must be between 1 and 4096 (got {j}).");
+            if (!(t > 0) || !float.IsFinite(t)) throw new UsageException($"--threshold must be a positive number (got {t.ToString(CultureInfo.InvariantCulture)}).");
+            var lambdas = ParseL1s(pr.GetValue(l1)!, "--l1");
+            var hiddenSizes = TrainCommand.ParseHidden(pr.GetValue(hidden)!);
+            var o = new ExperimentOptions { Out = pr.GetValue(c.Out)!, Threads = threads, Seed = pr.GetValue(c.Seed) };
+            string dataset = pr.GetValue(c.Dataset)!;
+            var (train, test) = Load(dataset, pr.GetValue(c.DataDir));
+            SparseExperiment.Run(o, dataset, train, test, lambdas, hiddenSizes, j, e, t, Console.WriteLine, cancel);
+            Console.WriteLine("wrote " + string.Join(", ", SparseExperiment.Outputs(o.Out, dataset, lambdas)));
+            Console.WriteLine("runs in " + Path.Combine(o.Out, "runs"));
             return 0;
         })));
         return cmd;
