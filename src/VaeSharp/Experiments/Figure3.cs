@@ -252,15 +252,8 @@ public static class Figure3
                 name, p.Samples, p.Train, p.TrainSe, p.Test, p.TestSe, p.Acceptance, p.EstimateSeconds));
         }
 
-        TrainingSession Create()
-        {
-            var settings = Settings(dataset, train, method, f, o.Seed);
-            var (chosen, trials) = TrainingSession.SelectStepSize(settings, train, testSubset, o.Threads, cancel: cancel);
-            log?.Invoke($"{name}: step size " + string.Join(", ", trials.Select(t =>
-                $"{t.StepSize.ToString(CultureInfo.InvariantCulture)} → {t.Objective.ToString("F2", CultureInfo.InvariantCulture)}")) +
-                $" after {TrainingSession.StepSizeTrialIterations} minibatches; chose {chosen.ToString(CultureInfo.InvariantCulture)}");
-            return TrainingSession.Create(settings with { Optimizer = settings.Optimizer with { LearningRate = chosen } }, train, testSubset, o.Threads);
-        }
+        TrainingSession Create() => PaperExperiments.CreateWithChosenStepSize(name, Settings(dataset, train, method, f, o.Seed), train, testSubset,
+            o.Threads, log, cancel);
         CurveRun.Run(dir, Create, d => TrainingSession.Resume(d, train, testSubset, o.Threads), o.BudgetSamples, progress, cancel, AtPoint);
         return points;
     }

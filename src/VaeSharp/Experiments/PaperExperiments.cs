@@ -70,16 +70,23 @@ public static class PaperExperiments
         TrainingMethod method, Action<CurveProgress>? progress = null, Action<string>? log = null, CancellationToken cancel = default)
     {
         string dir = RunDirectory(o, dataset, method, latent);
-        TrainingSession Create()
-        {
-            var settings = Settings(dataset, train, latent, method, o.Seed);
-            var (chosen, trials) = TrainingSession.SelectStepSize(settings, train, test, o.Threads, cancel: cancel);
-            log?.Invoke($"{Path.GetFileName(dir)}: step size " + string.Join(", ", trials.Select(t =>
-                $"{t.StepSize.ToString(CultureInfo.InvariantCulture)} → {t.Objective.ToString("F2", CultureInfo.InvariantCulture)}")) +
-                $" after {TrainingSession.StepSizeTrialIterations} minibatches; chose {chosen.ToString(CultureInfo.InvariantCulture)}");
-            return TrainingSession.Create(settings with { Optimizer = settings.Optimizer with { LearningRate = chosen } }, train, test, o.Threads);
-        }
+        TrainingSession Create() => CreateWithChosenStepSize(Path.GetFileName(dir), Settings(dataset, train, latent, method, o.Seed),
+            train, test, o.Threads, log, cancel);
         return CurveRun.Run(dir, Create, d => TrainingSession.Resume(d, train, test, o.Threads), o.BudgetSamples, progress, cancel);
+    }
+
+    /// <summary>
+    /// A new session of <paramref name="settings"/> whose Adagrad step size is chosen as the paper did
+    /// (<see cref="TrainingSession.SelectStepSize"/>); the trials and the choice are logged under <paramref name="name"/>.
+    /// </summary>
+    public static TrainingSession CreateWithChosenStepSize(string name, SessionSettings settings, Dataset train, Dataset test, int threads,
+        Action<string>? log, CancellationToken cancel)
+    {
+        var (chosen, trials) = TrainingSession.SelectStepSize(settings, train, test, threads, cancel: cancel);
+        log?.Invoke($"{name}: step size " + string.Join(", ", trials.Select(t =>
+            $"{t.StepSize.ToString(CultureInfo.InvariantCulture)} → {t.Objective.ToString("F2", CultureInfo.InvariantCulture)}")) +
+            $" after {TrainingSession.StepSizeTrialIterations} minibatches; chose {chosen.ToString(CultureInfo.InvariantCulture)}");
+        return TrainingSession.Create(settings with { Optimizer = settings.Optimizer with { LearningRate = chosen } }, train, test, threads);
     }
 
     /// <summary>
