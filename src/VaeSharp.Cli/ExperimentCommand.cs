@@ -193,9 +193,7 @@ internal static class ExperimentCommand
         {
             var cancel = Program.Stop;
             int threads = pr.GetValue(c.Threads), e = pr.GetValue(epochs), j = pr.GetValue(latent);
-            if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
-            if (e is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {e}).");
-            if (j is < 1 or > 4096) throw new UsageException($"--latent must be between 1 and 4096 (got {j}).");
+            CheckAutoencoderSizes(threads, e, j);
             string[]? sweep = pr.GetValue(levels) is { Length: > 0 } given ? given : null;
             if (sweep is not null && pr.GetResult(noises) is { Implicit: false })
                 throw new UsageException("--levels and --noises do not go together: --levels sweeps the levels of each kind it names.");
@@ -287,9 +285,7 @@ internal static class ExperimentCommand
             var cancel = Program.Stop;
             int threads = pr.GetValue(c.Threads), e = pr.GetValue(epochs), j = pr.GetValue(latent);
             float t = pr.GetValue(threshold);
-            if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
-            if (e is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {e}).");
-            if (j is < 1 or > 4096) throw new UsageException($"--latent must be between 1 and 4096 (got {j}).");
+            CheckAutoencoderSizes(threads, e, j);
             if (!(t > 0) || !float.IsFinite(t)) throw new UsageException($"--threshold must be a positive number (got {t.ToString(CultureInfo.InvariantCulture)}).");
             var lambdas = ParseL1s(pr.GetValue(l1)!, "--l1");
             var hiddenSizes = TrainCommand.ParseHidden(pr.GetValue(hidden)!);
@@ -302,5 +298,13 @@ internal static class ExperimentCommand
             return 0;
         })));
         return cmd;
+    }
+
+    /// <summary>The checks every autoencoder experiment makes of --threads, --epochs and --latent.</summary>
+    private static void CheckAutoencoderSizes(int threads, int epochs, int latent)
+    {
+        if (threads < 1) throw new UsageException($"--threads must be positive (got {threads}).");
+        if (epochs is < 1 or > 100_000) throw new UsageException($"--epochs must be between 1 and 100000 (got {epochs}).");
+        if (latent is < 1 or > 4096) throw new UsageException($"--latent must be between 1 and 4096 (got {latent}).");
     }
 }
