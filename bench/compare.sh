@@ -47,6 +47,19 @@ fi
 load=$(cut -d' ' -f1 /proc/loadavg)
 awk "BEGIN{exit !($load > 0.5)}" && log "WARNING: load average $load — the machine is busy; timings will be noisy (2-thread ones badly)"
 log "BLAS: $(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed -n 's/^Value: //p')"
+# OpenBLAS picks its kernels from the CPU model; a model newer than the packaged OpenBLAS (seen here: an Intel Xeon of
+# family 6 model 207 under Debian 12's 0.3.21) falls back to "Prescott", its SSE3 kernels, at a fifth of the speed.
+# Then name the best kernel set the CPU's flags allow, so the peer is not handicapped; OPENBLAS_CORETYPE=... overrides.
+if [[ -z ${OPENBLAS_CORETYPE:-} ]]; then
+  core=$(OPENBLAS_VERBOSE=2 "$PY" -c 'import numpy' 2>&1 | sed -n 's/^Core: //p' | head -1)
+  flags=$(grep -m1 '^flags' /proc/cpuinfo)
+  if [[ $core == Prescott ]]; then
+    if [[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512vl* ]]; then export OPENBLAS_CORETYPE=SkylakeX
+    elif [[ $flags == *avx2* && $flags == *fma* ]]; then export OPENBLAS_CORETYPE=Haswell; fi
+    [[ -n ${OPENBLAS_CORETYPE:-} ]] && log "OpenBLAS did not recognise this CPU (core: Prescott); using OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+  fi
+fi
+log "OpenBLAS kernels: $(OPENBLAS_VERBOSE=2 "$PY" -c 'import numpy' 2>&1 | sed -n 's/^Core: //p' | head -1)"
 
 # --- Build our CLI (Release).
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
@@ -94,7 +107,7 @@ done
 echo
 echo "### VaeSharp vs PyTorch $("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null) — MNIST, 784-500-20 tanh VAE, Adam 1e-3, batch 100, $EPOCHS epochs"
 echo
-echo "$(date -u +%Y-%m-%dT%H:%MZ), load average before $load, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, repeats $REPEATS (alternating), logs in $OUT"
+echo "$(date -u +%Y-%m-%dT%H:%MZ), load average before $load, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) (family $(grep -m1 '^cpu family' /proc/cpuinfo | cut -d: -f2 | xargs) model $(grep -m1 '^model\s' /proc/cpuinfo | cut -d: -f2 | xargs)), OpenBLAS core ${OPENBLAS_CORETYPE:-auto}, $(nproc) cores, repeats $REPEATS (alternating), logs in $OUT"
 echo
 if [[ ${#SUMMARY_ARGS[@]} -gt 0 ]]; then
   "$PY" "$PEERS/summarize.py" "${SUMMARY_ARGS[@]}" || failed=1
