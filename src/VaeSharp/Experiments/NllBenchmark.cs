@@ -144,6 +144,12 @@ public static class NllBenchmark
     /// <summary>The evaluation cache inside a run folder.</summary>
     public const string EvaluationFile = "nll-eval.json";
 
+    /// <summary>
+    /// Per test image, beside the cache: <c>image,log_px,log_px_se,elbo</c> (nats, full precision; log_px_se the
+    /// delta-method error of that image's K-sample estimate). Lets two models be compared image by image.
+    /// </summary>
+    public const string PerImageFile = "nll-per-image.csv";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -205,8 +211,9 @@ public static class NllBenchmark
             results.Add(result);
             curves.Add((objective.Name, history, objective.Objective == TrainingObjective.Iwae ? $"L_{objective.Samples}" : "ELBO"));
         }
+        var gains = o.Objectives.Select(x => PairedGain(RunDirectory(o, o.Objectives[0]), RunDirectory(o, x))).ToList();
         AtomicFile.WriteText(Path.Combine(o.Out, $"nll-{o.Dataset}.csv"), Csv(results));
-        AtomicFile.WriteText(Path.Combine(o.Out, $"nll-{o.Dataset}.md"), Markdown(o, results));
+        AtomicFile.WriteText(Path.Combine(o.Out, $"nll-{o.Dataset}.md"), Markdown(o, results, gains));
         var chart = new SvgChart
         {
             Title = $"Test bound trained on, {o.Dataset} (784-200-200-50)", XLabel = "passes over the training set",
@@ -298,8 +305,43 @@ public static class NllBenchmark
             ElboStandardError = elbo.StandardError, ActiveUnits = report.Activity.ActiveUnits, Latent = vae.Latent,
             SamplesSeen = session.State.SamplesSeen, EvaluationSeconds = report.ImportanceSeconds,
         };
+        var perImage = new StringBuilder("image,log_px,log_px_se,elbo\n");
+        for (int i = 0; i < report.Rows; i++)
+            perImage.Append(CultureInfo.InvariantCulture, $"{i},{report.LogLikelihood[i]:R},{report.LogLikelihoodStandardError[i]:R},{report.Elbo[i]:R}\n");
+        AtomicFile.WriteText(Path.Combine(dir, PerImageFile), perImage.ToString());
         AtomicFile.WriteText(cache, JsonSerializer.Serialize(result, Json) + "\n");
         return result;
+    }
+
+    /// <summary>
+    /// How much higher run <paramref name="other"/>'s log p(x) is than run <paramref name="baseline"/>'s, image by image on the
+    /// same test images (both evaluations use the same binarization draw): the mean of the paired differences with its
+    /// standard error, far tighter than the difference of the two NLLs' own errors. Null when either run folder has no
+    /// <see cref="PerImageFile"/> (an evaluation older than the file) or they cover different images.
+    /// </summary>
+    public static MeanEstimate? PairedGain(string baseline, string other)
+    {
+        var a = ReadPerImage(baseline);
+        var b = ReadPerImage(other);
+        if (a is null || b is null || a.Length != b.Length) return null;
+        return MeanEstimate.OfDifference(b, a);
+    }
+
+    private static double[]? ReadPerImage(string dir)
+    {
+        string path = Path.Combine(dir, PerImageFile);
+        if (!File.Exists(path)) return null;
+        var lines = File.ReadAllLines(path);
+        if (lines.Length < 2 || !lines[0].StartsWith("image,log_px", StringComparison.Ordinal))
+            throw new DataFormatException(path, $"not a per-image file (header '{(lines.Length > 0 ? lines[0] : "")}').");
+        var values = new double[lines.Length - 1];
+        for (int i = 1; i < lines.Length; i++)
+        {
+            var cells = lines[i].Split(',');
+            if (cells.Length < 2 || !double.TryParse(cells[1], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i - 1]))
+                throw new DataFormatException(path, $"line {i + 1} has no number in its log_px column.");
+        }
+        return values;
     }
 
     /// <summary>The table as CSV (figures in nats per image, full precision).</summary>
@@ -313,7 +355,10 @@ public static class NllBenchmark
     }
 
     /// <summary>The table as markdown, with the setup it was produced under.</summary>
-    public static string Markdown(NllOptions o, IEnumerable<NllResult> rows)
+    /// <param name="o">The benchmark's options.</param>
+    /// <param name="rows">The table's rows, in the order of the objectives.</param>
+    /// <param name="gains">Per row, its <see cref="PairedGain"/> over the first row (null where not available).</param>
+    public static string Markdown(NllOptions o, IReadOnlyList<NllResult> rows, IReadOnlyList<MeanEstimate?>? gains = null)
     {
         var ci = CultureInfo.InvariantCulture;
         string budget = o.Minutes is { } min ? string.Format(ci, "{0:G} minutes of training", min)
@@ -325,9 +370,18 @@ public static class NllBenchmark
         sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {BatchSize}, {schedule}; ");
         sb.Append(ci, $"budget {budget}; seed {o.Seed}. NLL = −log p(x) by importance sampling with K = {o.ImportanceSamples:N0} from q(z|x); ");
         sb.Append("ELBO by estimator B with one sample; ± is the standard error over test images. Active units: Cov_x E_q[z_u] > 0.01.\n\n");
-        sb.Append("| objective | passes | training time (s) | test images | NLL (nats) | ELBO (nats) | active units |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        foreach (var r in rows)
-            sb.Append(ci, $"| {r.Name} | {r.Passes} | {r.TrainSeconds:F0} | {r.TestImages:N0} | {r.Nll:F2} ± {r.NllStandardError:F2} | {r.Elbo:F2} ± {r.ElboStandardError:F2} | {r.ActiveUnits} / {r.Latent} |\n");
+        string first = rows.Count > 0 ? rows[0].Name : "";
+        sb.Append(ci, $"| objective | passes | training time (s) | test images | NLL (nats) | ELBO (nats) | active units | NLL below {first}'s (paired) |\n");
+        sb.Append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            string gain = i == 0 ? "" : gains is not null && i < gains.Count && gains[i] is { } g ? string.Format(ci, "{0:F2} ± {1:F2}", g.Mean, g.StandardError) : "—";
+            sb.Append(ci, $"| {r.Name} | {r.Passes} | {r.TrainSeconds:F0} | {r.TestImages:N0} | {r.Nll:F2} ± {r.NllStandardError:F2} | {r.Elbo:F2} ± {r.ElboStandardError:F2} | {r.ActiveUnits} / {r.Latent} | {gain} |\n");
+        }
+        sb.Append(ci, $"\nThe last column: the mean over the same test images (same binarization draw) of log p(x) under the row's model minus under {first}'s, ");
+        sb.Append("± the standard error of those paired differences; positive means the row's model is better. It accounts for the test images and ");
+        sb.Append("the importance sampling, not for the training seed (one run per objective).\n");
         return sb.ToString();
     }
 }

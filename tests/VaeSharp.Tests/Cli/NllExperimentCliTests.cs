@@ -45,6 +45,20 @@ public sealed class NllExperimentCliTests : IDisposable
         Assert.Contains("| vae | 1 |", md);
         Assert.Contains("| iwae3 | 1 |", md);
         Assert.Contains("K = 30", md);
+        // Per image, beside each run's cache: its mean is the table's NLL, and the paired column is the mean of the
+        // differences of the two files, row by row.
+        double[] PerImage(string run)
+        {
+            var lines = File.ReadAllLines(Path.Combine(outDir, "runs", run, "nll-per-image.csv"));
+            Assert.Equal("image,log_px,log_px_se,elbo", lines[0]);
+            Assert.Equal(41, lines.Length);
+            return [.. lines.Skip(1).Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture))];
+        }
+        double[] vaeLogPx = PerImage("mnist-vae"), iwaeLogPx = PerImage("mnist-iwae3");
+        Assert.Equal(-double.Parse(rows[1].Split(',')[5], CultureInfo.InvariantCulture), vaeLogPx.Average(), 9);
+        double gain = iwaeLogPx.Zip(vaeLogPx, (a, b) => a - b).Average();
+        Assert.Contains("NLL below vae's (paired)", md);
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, "| {0:F2} ± ", gain), md.Split('\n').Single(l => l.StartsWith("| iwae3 |", StringComparison.Ordinal)));
         var svg = System.Xml.Linq.XDocument.Load(Path.Combine(outDir, "nll-mnist-curves.svg"));
         Assert.Contains("iwae3: L_3", svg.ToString());
         var manifest = File.ReadAllText(Path.Combine(outDir, "runs", "mnist-iwae3", "model.json"));
