@@ -67,6 +67,12 @@ internal static class TrainCommand
             Description = "Also checkpoint inside an epoch every M minutes (0: only after each epoch), so a crash loses at most that much.",
             DefaultValueFactory = _ => 10,
         };
+        var evalEvery = new Option<int>("--eval-every")
+        {
+            Description = "Evaluate the test (and validation) split and draw the pictures every N epochs, and after the last (1: every epoch). " +
+                "Skipped epochs leave metrics.csv's test columns blank. Not with --early-stopping or --lr-schedule plateau, which read the validation figure every epoch.",
+            DefaultValueFactory = _ => 1,
+        };
         var data = new DataOptions();
         var download = new DownloadCliOptions();
 
@@ -74,7 +80,7 @@ internal static class TrainCommand
         {
             dataset, dataDir, preset, modelKind, method, loss, l1, noise, noBias, latent, hidden, activation, decoder,
             decoderVariance, decoderSigma, logVarMin, gaussianMean, estimator, samples, objectiveKind, dreg, epochs, batch, optimizer, lr,
-            eps, weightDecay, binarize, validation, lrSchedule, klWarmup, earlyStopping, seed, threads, output, resume, checkpointMinutes,
+            eps, weightDecay, binarize, validation, lrSchedule, klWarmup, earlyStopping, seed, threads, output, resume, checkpointMinutes, evalEvery,
         };
         foreach (var o in data.All.Concat(download.All)) cmd.Options.Add(o);
         cmd.SetAction((pr, cancel) => Task.FromResult(Program.Guard(() =>
@@ -90,6 +96,8 @@ internal static class TrainCommand
             string outDir = Get(output);
             double minutes = Get(checkpointMinutes);
             if (!(minutes >= 0) || !double.IsFinite(minutes)) throw new UsageException($"--checkpoint-minutes must be 0 or more (got {minutes}).");
+            int every = Get(evalEvery);
+            Positive(every, "--eval-every");
             RunFolders.CheckWritableFolder(outDir);
             void Configure(TrainingSession s)
             {
@@ -104,7 +112,7 @@ internal static class TrainCommand
                     binarize, validation, lrSchedule, klWarmup, earlyStopping, seed];
                 var clash = fixedBySavedRun.Where(o => pr.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (clash.Count > 0)
-                    throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir and --checkpoint-minutes apply).");
+                    throw new UsageException($"--resume continues with the settings saved in {outDir}/model.json; drop {string.Join(", ", clash)} (only --epochs, --threads, --data-dir, --checkpoint-minutes and --eval-every apply).");
                 var saved = TrainingSession.ResumeState(outDir);
                 var (trainSet, testSet) = UserDataSource.TryLoad(outDir) is { } recorded
                     ? UserDataset.Load(recorded)
@@ -113,7 +121,7 @@ internal static class TrainCommand
                 TrainingChecks.Check(resumed.Settings, trainSet, testSet);
                 Configure(resumed);
                 Console.WriteLine($"resuming {outDir} from {resumed.Position} ({saved.Dataset}, {trainSet.Count} training images)");
-                return Run(resumed, epochCount, outDir, Program.Stop);
+                return Run(resumed, epochCount, every, outDir, Program.Stop);
             }
 
             RunFolders.RequireNoRun(outDir);
@@ -214,7 +222,7 @@ internal static class TrainCommand
             Console.WriteLine($"training {c.InputSize}-{string.Join("-", c.Hidden)}{(c.Hidden.Length > 0 ? "-" : "")}{c.Latent} {what} " +
                 $"on {name}: {session.TrainCount} training / {test.Count} test images, binarization {bin.ToString().ToLowerInvariant()}, " +
                 $"{kind.ToString().ToLowerInvariant()} lr {opt.LearningRate.ToString(CultureInfo.InvariantCulture)}, M={m}, {threadCount} thread(s)");
-            return Run(session, epochCount, outDir, Program.Stop);
+            return Run(session, epochCount, every, outDir, Program.Stop);
         })));
         return cmd;
     }
@@ -252,8 +260,11 @@ internal static class TrainCommand
         return widths;
     }
 
-    private static int Run(TrainingSession session, int epochs, string outDir, CancellationToken cancel)
+    private static int Run(TrainingSession session, int epochs, int evalEvery, string outDir, CancellationToken cancel)
     {
+        if (evalEvery > 1 && (session.Settings.EarlyStopping > 0 || session.Settings.LrSchedule.StartsWith("plateau", StringComparison.Ordinal)))
+            throw new UsageException($"--eval-every {evalEvery}: {(session.Settings.EarlyStopping > 0 ? "--early-stopping" : "--lr-schedule plateau")} " +
+                "reads the validation figure after every epoch; use --eval-every 1 with it.");
         if (session.State.Epoch >= epochs)
         {
             Console.WriteLine($"{outDir} has already trained {session.State.Epoch} epoch(s); raise --epochs to continue.");
@@ -268,6 +279,7 @@ internal static class TrainCommand
         while (session.State.Epoch < epochs && !session.StoppedEarly)
         {
             int epoch = session.State.Epoch + 1;
+            bool evaluate = epoch % evalEvery == 0 || epoch == epochs;
             EpochSummary summary;
             if (interactive)
             {
@@ -284,12 +296,12 @@ internal static class TrainCommand
                             task.Value = p.Batch;
                             if (p.Batch % 10 == 0 || p.Batch == p.Batches)
                                 task.Description = $"epoch {epoch}/{epochs}  {session.Terms.Objective} {p.RunningObjective:F2}";
-                        }, cancel);
+                        }, cancel, evaluate);
                     });
             }
-            else summary = session.RunEpoch(null, cancel);
+            else summary = session.RunEpoch(null, cancel, evaluate);
             session.SaveCheckpoint(outDir);
-            session.SavePictures(outDir);
+            if (evaluate) session.SavePictures(outDir);
             Console.WriteLine(FormatEpoch(summary, epochs, session.Terms, ObjectiveLabel(session.Settings)) + ControlsSuffix(session));
         }
         if (session.StoppedEarly) Console.WriteLine(StoppedLine(session, outDir));
@@ -324,9 +336,11 @@ internal static class TrainCommand
         var ci = CultureInfo.InvariantCulture;
         double tr = e.Train.Rows, te = e.Test.Rows;
         string valid = e.Validation is { } v ? string.Format(ci, "  valid {0:F2}", v.Objective / v.Rows) : "";
+        string test = te > 0 ? string.Format(ci, "test {0} {1,8:F2} ({2} {3:F2})", o, e.Test.Objective / te, reg, e.Test.Kl / te)
+            : "test (not evaluated this epoch)";
         return string.Format(ci,
-            "epoch {0,3}/{1}  train {10} {2,8:F2} (rec {3:F2}, {11} {4:F2})  test {10} {5,8:F2} ({11} {6:F2}){7}  {8:F1} s  {9:N0} samples/s",
+            "epoch {0,3}/{1}  train {7} {2,8:F2} (rec {3:F2}, {8} {4:F2})  {9}{5}  {6:F1} s  {10:N0} samples/s",
             e.Epoch, epochs, e.Train.Objective / tr, e.Train.Reconstruction / tr, e.Train.Kl / tr,
-            e.Test.Objective / te, e.Test.Kl / te, valid, e.Seconds, e.SamplesPerSecond, o, reg);
+            valid, e.Seconds, o, reg, test, e.SamplesPerSecond);
     }
 }
