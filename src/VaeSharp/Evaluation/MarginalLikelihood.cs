@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using VaeSharp.Numerics;
 
 namespace VaeSharp.Evaluation;
 
@@ -10,6 +11,17 @@ public sealed record MarginalLikelihoodSettings
 
     /// <summary>HMC transitions per datapoint before the first sample, during which the step size is adapted.</summary>
     public int BurnIn { get; init; } = 100;
+
+    /// <summary>
+    /// Where each chain starts: the best, by log p(x, z), of the model's own start (<see cref="ILatentVariableModel.InitialLatents"/>,
+    /// a VAE's encoder mean) and this many draws z ~ N(0, I) from the prior (0: the model's start only). A chain that starts in
+    /// a region of little posterior mass may never leave it within the burn-in — measured on a Monte Carlo EM decoder, whose
+    /// untrained encoder puts every start at μ ≈ 0: the estimate was 58 nats below importance sampling's, which in expectation
+    /// lies below log p(x) — and the estimator trusts its samples to come from the whole posterior. In at most
+    /// <see cref="MarginalLikelihood.MaxLatent"/> dimensions a thousand prior draws cover the prior's bulk, where the posterior
+    /// of a model with that prior has its mass.
+    /// </summary>
+    public int StartCandidates { get; init; } = 1000;
 
     /// <summary>HMC transitions between kept samples (1: every transition).</summary>
     public int Thinning { get; init; } = 1;
@@ -36,6 +48,8 @@ public sealed record MarginalLikelihoodSettings
             throw new ArgumentOutOfRangeException(nameof(Samples), Samples, "Between 2 and 100,000 posterior samples per datapoint.");
         if (BatchSize > 100_000) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "At most 100,000 chains per batch.");
         ArgumentOutOfRangeException.ThrowIfNegative(BurnIn);
+        if (StartCandidates is < 0 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(StartCandidates), StartCandidates, "Between 0 and 1,000,000 start candidates per datapoint.");
         ArgumentOutOfRangeException.ThrowIfLessThan(Thinning, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
         if (!(CovarianceScale > 0) || !double.IsFinite(CovarianceScale))
@@ -114,6 +128,7 @@ public sealed class MarginalLikelihood
             ReadOnlySpan<float> xb = x.Slice(start * d, n * d);
             var chains = new HmcChains(n, j, Settings.Hmc.InitialStepSize, Settings.Seed, (ulong)start);
             _hmc.Initialize(xb, chains);
+            ChooseStarts(xb, n, start, chains);
             var adapt = new DualAveraging(chains, Settings.Hmc.TargetAcceptance);
             for (int t = 0; t < Settings.BurnIn; t++)
             {
@@ -147,6 +162,46 @@ public sealed class MarginalLikelihood
             progress?.Invoke(start + n);
         }
         return Summarize(destination[..rows], transitions == 0 ? double.NaN : accepted / (double)transitions);
+    }
+
+    /// <summary>Stream label of datapoint i's start candidates (kept apart from the chains' own streams, labelled i).</summary>
+    private const ulong CandidateStreams = 1UL << 62;
+
+    /// <summary>
+    /// Moves each chain to the best of <see cref="MarginalLikelihoodSettings.StartCandidates"/> prior draws when one has a
+    /// higher log p(x, z) than the model's start (<paramref name="chains"/> as initialized). Candidates of datapoint
+    /// <paramref name="firstRow"/> + i come from their own stream, so the starts do not depend on the batch size.
+    /// </summary>
+    private void ChooseStarts(ReadOnlySpan<float> xb, int n, int firstRow, HmcChains chains)
+    {
+        int s = Settings.StartCandidates, d = _model.InputSize, j = _model.Latent;
+        if (s == 0 || n == 0) return;
+        int block = Math.Min(s, 1000);
+        var xs = new float[block * d];
+        var zs = new double[block * j];
+        var lj = new double[block];
+        bool moved = false;
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<float> xi = xb.Slice(i * d, d);
+            for (int c = 0; c < block; c++) xi.CopyTo(xs.AsSpan(c * d, d));
+            var rng = Rng.ForStream(Settings.Seed, CandidateStreams + (ulong)(firstRow + i));
+            double best = double.IsNaN(chains.LogJoint[i]) ? double.NegativeInfinity : chains.LogJoint[i];
+            for (int done = 0; done < s; done += block)
+            {
+                int m = Math.Min(block, s - done);
+                for (int t = 0; t < m * j; t++) zs[t] = rng.NextNormal();
+                _model.LogJoint(xs, zs, m, lj, default);
+                for (int c = 0; c < m; c++)
+                {
+                    if (!(lj[c] > best)) continue;   // NaN never wins
+                    best = lj[c];
+                    zs.AsSpan(c * j, j).CopyTo(chains.Positions.AsSpan(i * j, j));
+                    moved = true;
+                }
+            }
+        }
+        if (moved) _hmc.Refresh(xb, chains);
     }
 
     /// <summary>Mean and standard error (sd/√n) of per-datapoint estimates.</summary>
