@@ -6,7 +6,8 @@ namespace VaeSharp.Experiments;
 /// <summary>
 /// A run folder trained for a number of epochs, the way the epoch-budgeted experiments (linear AE against PCA, denoising)
 /// use it: created from its settings, or resumed from its last checkpoint when the folder holds one; a checkpoint after
-/// every epoch and the pictures at the end. (<see cref="CurveRun"/> is the same for a budget of training samples.)
+/// every epoch and the pictures at the end; a folder made with other settings (<see cref="SessionSettings.DefiningDifferences"/>)
+/// is refused rather than silently continued. (<see cref="CurveRun"/> is the same for a budget of training samples.)
 /// </summary>
 public static class EpochRun
 {
@@ -22,6 +23,9 @@ public static class EpochRun
         var session = exists ? TrainingSession.Resume(directory, train, test, threads) : TrainingSession.Create(settings, train, test, threads);
         try
         {
+            if (exists && session.Settings.DefiningDifferences(settings) is { Count: > 0 } differences)
+                throw new ArgumentException($"{directory} holds a run made with other settings (there vs now: {string.Join("; ", differences)}); " +
+                    "choose another --out, or delete that folder to start it again.");
             Directory.CreateDirectory(directory);
             while (session.State.Epoch < epochs)
             {

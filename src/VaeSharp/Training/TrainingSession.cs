@@ -51,6 +51,40 @@ public sealed record SessionSettings
     public int KlWarmup { get; init; }
     /// <summary>Early stopping: stop after this many epochs without a better validation figure (0: never).</summary>
     public int EarlyStopping { get; init; }
+
+    /// <summary>
+    /// Where <paramref name="other"/> would train a different run than this: the model's kind and shape, the data, its
+    /// binarization, seed, minibatch, the bound and method, L1 and noise, and the optimizer's kind — each as
+    /// "name: this vs other". Step sizes and schedules are left out (experiments choose them as they go). Empty when the two
+    /// define the same run; experiments that resume a run folder use it to refuse a folder made with other settings.
+    /// </summary>
+    public IReadOnlyList<string> DefiningDifferences(SessionSettings other)
+    {
+        var d = new List<string>();
+        void Check<T>(string name, T a, T b)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, b)) d.Add($"{name}: {a} vs {b}");
+        }
+        Check("model", Config.Kind, other.Config.Kind);
+        if (!Config.Hidden.AsSpan().SequenceEqual(other.Config.Hidden))
+            d.Add($"hidden: {string.Join(",", Config.Hidden)} vs {string.Join(",", other.Config.Hidden)}");
+        Check("latent", Config.Latent, other.Config.Latent);
+        Check("input size", Config.InputSize, other.Config.InputSize);
+        Check("activation", Config.Activation, other.Config.Activation);
+        Check("decoder", Config.Decoder, other.Config.Decoder);
+        Check("bias", Config.Bias, other.Config.Bias);
+        Check("dataset", Dataset, other.Dataset);
+        Check("binarization", Binarization, other.Binarization);
+        Check("seed", Seed, other.Seed);
+        Check("batch", BatchSize, other.BatchSize);
+        Check("samples", Samples, other.Samples);
+        Check("method", Method, other.Method);
+        Check("objective", Objective, other.Objective);
+        Check("l1", L1, other.L1);
+        Check("noise", Noise.ToString(), other.Noise.ToString());
+        Check("optimizer", Optimizer.Kind, other.Optimizer.Kind);
+        return d;
+    }
 }
 
 /// <summary>One epoch's figures, per datapoint in <see cref="Train"/> etc. as sums (divide by Rows).</summary>

@@ -60,6 +60,14 @@ public sealed class SparseDenoisingCliTests : IDisposable
         Assert.DoesNotContain("epoch 1/2", more.Out);
         Assert.All(File.ReadAllLines(csvPath).Skip(1), l => Assert.Equal("2", l.Split(',')[1]));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "runs", "mnist-sparse-ae-l1-0", "metrics.csv")).Length);
+
+        // Other sizes into the same --out: the runs there are not these, so the command refuses instead of continuing them.
+        string[] wider = [.. common.Select(a => a == "16" ? "24" : a), "--epochs", "3"];
+        var clash = Vae(wider);
+        Assert.NotEqual(0, clash.Code);
+        Assert.Contains("holds a run made with other settings", clash.Err);
+        Assert.Contains("hidden: 16 vs 24", clash.Err);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "runs", "mnist-sparse-ae-l1-0", "metrics.csv")).Length);
     }
 
     [Fact]
