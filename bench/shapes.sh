@@ -12,6 +12,8 @@
 #   SHAPES="all scaling"  the --shape lists to run, one run (and one table file) each, e.g. SHAPES=iwae50 or SHAPES="paper,z2"
 #   IMAGES=200            test images of the importance-sampling shape (the judged figure is for all 10,000)
 #   ROWS=0                training rows per epoch (0: all 60,000)
+#   MODEL=dir             the importance-sampling shape evaluates this trained VAE (e.g. a vae experiment nll run folder)
+#                         instead of a freshly initialized NLL model; give it with SHAPES naming isK only (e.g. SHAPES=is5000)
 #   PHASES=0              1: also print each shape's per-phase table
 #   MNIST=dir             IDX .gz files (default <repo>/../shared/datasets/mnist; synthetic MNIST-sized data if absent)
 #   OUT=dir               keep the tables and the build log there (default: a fresh mktemp dir)
@@ -36,6 +38,7 @@ DATA=()
 [[ -d $MNIST ]] && DATA=(--data-dir "$MNIST") || log "no MNIST in $MNIST: synthetic data"
 EXTRA=()
 [[ ${PHASES:-0} == 1 ]] && EXTRA+=(--phases)
+[[ -n ${MODEL:-} ]] && EXTRA+=(--model "$MODEL")
 for list in $SHAPES; do
   name=${list//,/+}
   log "profile --shape $list --threads $THREADS --epochs $EPOCHS"

@@ -17,7 +17,8 @@ namespace VaeSharp.Bench;
 ///   --hidden 500 --latent 20 --batch 100
 ///   --shape NAME[,NAME…]   instead: throughput of each shape the mission trains (see <see cref="ProfileShapes"/>,
 ///                  <see cref="ShapeRun"/>), with --rows N (training rows, 0 = all), --images N (test images of an isK
-///                  shape, default 200) and --phases (also each shape's per-phase table)
+///                  shape, default 200), --model DIR (an isK shape evaluates that trained VAE instead of a fresh NLL
+///                  model) and --phases (also each shape's per-phase table)
 /// </code>
 /// Each epoch is what <c>vae train</c> does: training, the test split's evaluation, the checkpoint and the pictures
 /// (<see cref="TrainingSession"/>), the paper's model with Adam and dynamic binarization.
@@ -26,7 +27,7 @@ internal static class ProfileRun
 {
     public static void Run(string[] args)
     {
-        string? dataDir = null, shapes = null;
+        string? dataDir = null, shapes = null, modelDir = null;
         int[] threadCounts = [1, 2];
         int epochs = 3, hidden = 500, latent = 20, batch = 100, rows = 0, images = 200;
         bool phases = false, sizesGiven = false;
@@ -45,6 +46,7 @@ internal static class ProfileRun
                 case "--shape": shapes = value; break;
                 case "--rows": rows = Int(value); break;
                 case "--images": images = Int(value); break;
+                case "--model": modelDir = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
             i++;
@@ -59,10 +61,13 @@ internal static class ProfileRun
             var names = ProfileShapes.Expand(shapes);
             var (trainSet, testSet) = Load(dataDir);
             if (rows > 0 && rows < trainSet.Count) trainSet = trainSet.Subset([.. Enumerable.Range(0, rows)]);
-            ShapeRun.Run(names, trainSet, testSet, dataDir, threadCounts, epochs, images, phases);
+            if (modelDir is not null && !names.Any(n => ProfileShapes.Parse(n) is ImportanceShape))
+                throw new ArgumentException("--model applies to an importance-sampling shape (isK)");
+            if (modelDir is not null) ShapeRun.LoadTrained(modelDir, testSet); // refused now rather than after the training shapes
+            ShapeRun.Run(names, trainSet, testSet, dataDir, threadCounts, epochs, images, phases, modelDir);
             return;
         }
-        if (rows > 0) throw new ArgumentException("--rows applies with --shape");
+        if (rows > 0 || modelDir is not null) throw new ArgumentException("--rows and --model apply with --shape");
         var (train, test) = Load(dataDir);
         var config = new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [hidden], Latent = latent };
         var paper = new SessionSettings { Config = config, BatchSize = batch, Binarization = Binarization.Dynamic, Seed = 1 };

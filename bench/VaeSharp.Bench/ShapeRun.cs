@@ -1,8 +1,10 @@
 using System.Globalization;
 using VaeSharp.Data;
 using VaeSharp.Evaluation;
+using VaeSharp.IO;
 using VaeSharp.Models;
 using VaeSharp.Numerics;
+using VaeSharp.Objectives;
 using VaeSharp.Training;
 
 namespace VaeSharp.Bench;
@@ -17,7 +19,7 @@ namespace VaeSharp.Bench;
 /// the SGEMM rate; with <c>--phases</c> one more epoch under the <see cref="PhaseProfiler"/>, whose table it prints;</item>
 /// <item>an importance-sampling shape (isK) runs <see cref="DatasetEvaluation.Run"/> with K importance samples, as
 /// <c>vae eval --importance-samples K</c> does, on the first N test images with the NLL benchmark's model (freshly
-/// initialized: the work does not depend on the weights), and reports its seconds against the time its products
+/// initialized: the work does not depend on the weights; or the trained VAE of <c>--model DIR</c>), and reports its seconds against the time its products
 /// (<see cref="FlopCount.ImportanceSamplingPerImage"/>) would take at the SGEMM rate.</item>
 /// </list>
 /// </summary>
@@ -28,7 +30,8 @@ internal static class ShapeRun
 
     private sealed record ImportanceRow(string Shape, string Model, int Samples, int Images, double FlopsPerImage, int Threads, double Sgemm, double Seconds);
 
-    public static void Run(IReadOnlyList<string> names, Dataset train, Dataset test, string? dataDir, int[] threadCounts, int epochs, int images, bool phases)
+    public static void Run(IReadOnlyList<string> names, Dataset train, Dataset test, string? dataDir, int[] threadCounts, int epochs, int images, bool phases,
+        string? modelDir = null)
     {
         var ci = CultureInfo.InvariantCulture;
         var trainingRows = new List<TrainingRow>();
@@ -52,7 +55,7 @@ internal static class ShapeRun
                         trainingRows.Add(Train(shape, train, test, threads, sgemm, epochs, phases));
                         break;
                     case ImportanceShape shape:
-                        importanceRows.Add(Importance(shape, train, test, threads, sgemm, images));
+                        importanceRows.Add(Importance(shape, train, test, threads, sgemm, images, modelDir));
                         break;
                 }
             }
@@ -126,23 +129,53 @@ internal static class ShapeRun
             settings.BatchSize, FlopCount.DecodedRowsPerDatapoint(settings), flops, threads, sgemm, seconds, session.TrainCount);
     }
 
-    private static ImportanceRow Importance(ImportanceShape shape, Dataset train, Dataset test, int threads, double sgemm, int images)
+    private static ImportanceRow Importance(ImportanceShape shape, Dataset train, Dataset test, int threads, double sgemm, int images, string? modelDir)
     {
-        var settings = ProfileShapes.Parse("nll-b20") is TrainingShape nll ? nll.Settings(train) : throw new InvalidOperationException();
-        IModel model;
-        using (var session = TrainingSession.Create(settings, train, test, threads)) model = session.Model; // initialized as a new run is
-        var vae = (Vae)model;
-        var evaluation = new EvaluationSettings
+        Vae vae;
+        EvaluationSettings evaluation;
+        if (modelDir is not null)
         {
-            Binarization = settings.Binarization, Estimator = settings.Estimator, Samples = settings.Samples, BatchSize = settings.BatchSize,
-            Seed = settings.Seed, ImportanceSamples = shape.Samples,
-        };
+            // A trained model, evaluated with the settings it was trained with, as `vae eval --model DIR` does.
+            var (loaded, _) = LoadTrained(modelDir, test);
+            vae = (Vae)loaded.Model;
+            var st = loaded.State;
+            evaluation = new EvaluationSettings
+            {
+                Binarization = Enum.Parse<Binarization>(st.Binarization, ignoreCase: true), Estimator = Enum.Parse<Estimator>(st.Estimator, ignoreCase: true),
+                Samples = st.Samples, BatchSize = st.BatchSize, Seed = st.Seed, ImportanceSamples = shape.Samples,
+            };
+        }
+        else
+        {
+            var settings = ProfileShapes.Parse("nll-b20") is TrainingShape nll ? nll.Settings(train) : throw new InvalidOperationException();
+            using (var session = TrainingSession.Create(settings, train, test, threads)) vae = (Vae)session.Model; // initialized as a new run is
+            evaluation = new EvaluationSettings
+            {
+                Binarization = settings.Binarization, Estimator = settings.Estimator, Samples = settings.Samples, BatchSize = settings.BatchSize,
+                Seed = settings.Seed, ImportanceSamples = shape.Samples,
+            };
+        }
         int n = Math.Min(images, test.Count);
         using var pool = new WorkerPool(threads);
         DatasetEvaluation.Run(vae, test.Subset([0, 1]), evaluation, pool); // warm-up
         var report = DatasetEvaluation.Run(vae, test.Subset([.. Enumerable.Range(0, n)]), evaluation, pool);
-        return new ImportanceRow(shape.Name, $"{ProfileShapes.Sizes(settings.Config)} vae", shape.Samples, n,
-            FlopCount.ImportanceSamplingPerImage(settings.Config, shape.Samples), threads, sgemm, report.ImportanceSeconds);
+        return new ImportanceRow(shape.Name, $"{ProfileShapes.Sizes(vae.Config)} vae{(modelDir is null ? "" : $" ({modelDir})")}", shape.Samples, n,
+            FlopCount.ImportanceSamplingPerImage(vae.Config, shape.Samples), threads, sgemm, report.ImportanceSeconds);
+    }
+
+    /// <summary>Loads the VAE of <c>--model DIR</c> (its checkpoint when the top-level files are from an interrupted save), checking it fits the data.</summary>
+    public static (LoadedModel Model, string? Source) LoadTrained(string modelDir, Dataset test)
+    {
+        LoadedModel loaded;
+        string? source;
+        try { loaded = CheckpointStore.LoadModel(modelDir, out source); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--model {modelDir}: {e.Message}", e);
+        }
+        if (loaded.Model is not Vae vae) throw new ArgumentException($"--model {modelDir}: importance sampling needs a VAE, not a {ModelKinds.Name(loaded.Model.Config.Kind)}");
+        if (vae.InputSize != test.Dimension) throw new ArgumentException($"--model {modelDir}: the model takes {vae.InputSize} values per image, the data have {test.Dimension}");
+        return (loaded, source);
     }
 
     private static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
