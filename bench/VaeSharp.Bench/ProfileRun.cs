@@ -15,6 +15,10 @@ namespace VaeSharp.Bench;
 ///   --threads 1,2    thread counts, run one after the other
 ///   --epochs 3       epochs timed with the profiler off (after one warm-up epoch); then one epoch with it on
 ///   --hidden 500 --latent 20 --batch 100
+///   --shape NAME[,NAME…]   instead: throughput of each shape the mission trains (see <see cref="ProfileShapes"/>,
+///                  <see cref="ShapeRun"/>), with --rows N (training rows, 0 = all), --images N (test images of an isK
+///                  shape, default 200), --model DIR (an isK shape evaluates that trained VAE instead of a fresh NLL
+///                  model) and --phases (also each shape's per-phase table)
 /// </code>
 /// Each epoch is what <c>vae train</c> does: training, the test split's evaluation, the checkpoint and the pictures
 /// (<see cref="TrainingSession"/>), the paper's model with Adam and dynamic binarization.
@@ -23,29 +27,52 @@ internal static class ProfileRun
 {
     public static void Run(string[] args)
     {
-        string? dataDir = null;
+        string? dataDir = null, shapes = null, modelDir = null;
         int[] threadCounts = [1, 2];
-        int epochs = 3, hidden = 500, latent = 20, batch = 100;
+        int epochs = 3, hidden = 500, latent = 20, batch = 100, rows = 0, images = 200;
+        bool phases = false, sizesGiven = false;
         for (int i = 1; i < args.Length; i++)
         {
+            if (args[i] == "--phases") { phases = true; continue; }
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
                 case "--data-dir": dataDir = value; break;
                 case "--threads": threadCounts = value.Split(',').Select(Int).ToArray(); break;
                 case "--epochs": epochs = Int(value); break;
-                case "--hidden": hidden = Int(value); break;
-                case "--latent": latent = Int(value); break;
-                case "--batch": batch = Int(value); break;
+                case "--hidden": hidden = Int(value); sizesGiven = true; break;
+                case "--latent": latent = Int(value); sizesGiven = true; break;
+                case "--batch": batch = Int(value); sizesGiven = true; break;
+                case "--shape": shapes = value; break;
+                case "--rows": rows = Int(value); break;
+                case "--images": images = Int(value); break;
+                case "--model": modelDir = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
             i++;
         }
+        if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {epochs})");
+        if (threadCounts.Any(t => t < 1)) throw new ArgumentException("--threads takes positive counts, e.g. 1,2");
+        if (rows < 0 || images < 1) throw new ArgumentException("--rows must be ≥ 0 (0: all) and --images ≥ 1");
         if (dataDir is null && Directory.Exists("../shared/datasets/mnist")) dataDir = "../shared/datasets/mnist";
+        if (shapes is not null)
+        {
+            if (sizesGiven) throw new ArgumentException("--hidden, --latent and --batch set the default profile's model; with --shape name the sizes in a vae-H-J-bM shape");
+            var names = ProfileShapes.Expand(shapes);
+            var (trainSet, testSet) = Load(dataDir);
+            if (rows > 0 && rows < trainSet.Count) trainSet = trainSet.Subset([.. Enumerable.Range(0, rows)]);
+            if (modelDir is not null && !names.Any(n => ProfileShapes.Parse(n) is ImportanceShape))
+                throw new ArgumentException("--model applies to an importance-sampling shape (isK)");
+            if (modelDir is not null) ShapeRun.LoadTrained(modelDir, testSet); // refused now rather than after the training shapes
+            ShapeRun.Run(names, trainSet, testSet, dataDir, threadCounts, epochs, images, phases, modelDir);
+            return;
+        }
+        if (rows > 0 || modelDir is not null) throw new ArgumentException("--rows and --model apply with --shape");
         var (train, test) = Load(dataDir);
         var config = new ModelConfig { InputSize = 784, ImageWidth = 28, ImageHeight = 28, Hidden = [hidden], Latent = latent };
-        double flopsPerSample = TrainingFlopsPerSample(784, hidden, latent);
-        double evalFlopsPerSample = ForwardFlopsPerSample(784, hidden, latent);
+        var paper = new SessionSettings { Config = config, BatchSize = batch, Binarization = Binarization.Dynamic, Seed = 1 };
+        double flopsPerSample = FlopCount.TrainingPerDatapoint(paper);
+        double evalFlopsPerSample = FlopCount.EvaluationPerDatapoint(paper);
         Console.WriteLine($"# Profile of {784}-{hidden}-{latent} tanh VAE, Bernoulli, Adam 1e-3, batch {batch}, dynamic binarization");
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, "
             + $"data: {(dataDir is null ? "synthetic (60,000 + 10,000 rows)" : dataDir)}, "
@@ -57,8 +84,7 @@ internal static class ProfileRun
             string dir = Directory.CreateTempSubdirectory("vae-profile-").FullName;
             try
             {
-                var settings = new SessionSettings { Config = config, BatchSize = batch, Binarization = Binarization.Dynamic, Seed = 1 };
-                using var session = TrainingSession.Create(settings, train, test, threads);
+                using var session = TrainingSession.Create(paper, train, test, threads);
                 var profiler = new PhaseProfiler();
                 int checkpoint = profiler.Phase("epoch checkpoint (model, optimizer, metrics, elbo.svg)");
                 int pictures = profiler.Phase("pictures (samples, reconstructions)");
@@ -115,7 +141,7 @@ internal static class ProfileRun
         return (Stopwatch.GetElapsedTime(t0).TotalSeconds, summary.Seconds);
     }
 
-    private static void PrintTable(PhaseProfiler profiler, double whole, int steps)
+    internal static void PrintTable(PhaseProfiler profiler, double whole, int steps)
     {
         var phases = profiler.Phases.Where(p => p.Calls > 0).ToArray();
         double stepSeconds = phases.Where(p => p.Calls % steps == 0 && p.Calls >= steps).Sum(p => p.Seconds);
@@ -131,13 +157,15 @@ internal static class ProfileRun
             string name = p.Name.Replace("|", "\\|"); // a Markdown cell cannot hold a bare |
             Console.WriteLine($"| {name} | {p.Calls} | {1e3 * p.Seconds:F1} | {perStepUs} | {share} | {100 * p.Seconds / whole:F1} % |");
         }
-        double gemm = phases.Where(p => p.Name.Contains(" x·W") || p.Name.Contains("dW =") || p.Name.Contains("dx =")).Sum(p => p.Seconds);
+        var products = phases.Where(p => p.Name.Contains(" x·W") || p.Name.Contains("dW =") || p.Name.Contains("dx =")).ToArray();
+        if (products.Length == 0) return; // an objective that does not split itself into phases (IWAE, the autoencoders)
+        double gemm = products.Sum(p => p.Seconds);
         Console.WriteLine();
         Console.WriteLine($"Matrix products (forward x·W + b, dW, dx): {1e3 * gemm / steps:F3} ms per step, {100 * gemm / stepSeconds:F1} % of the step; everything else {1e3 * (stepSeconds - gemm) / steps:F3} ms.");
     }
 
     /// <summary>Median GFLOP/s of our NN product at 2048³ (5 timings after a warm-up).</summary>
-    private static double SgemmRate(int threads)
+    internal static double SgemmRate(int threads)
     {
         const int size = 2048;
         var rng = new Rng(1);
@@ -157,17 +185,7 @@ internal static class ProfileRun
         return 2.0 * size * size * size / Median(times) / 1e9;
     }
 
-    /// <summary>Multiply-adds ×2 of forward (all layers) and backward (dW of all layers, dx of all but the first) per sample.</summary>
-    internal static double TrainingFlopsPerSample(int d, int h, int j)
-    {
-        double all = (double)d * h + 2.0 * h * j + (double)j * h + (double)h * d;
-        double dx = all - (double)d * h;
-        return 2 * (all + all + dx);
-    }
-
-    internal static double ForwardFlopsPerSample(int d, int h, int j) => 2 * ((double)d * h + 2.0 * h * j + (double)j * h + (double)h * d);
-
-    private static (Dataset Train, Dataset Test) Load(string? dataDir)
+    internal static (Dataset Train, Dataset Test) Load(string? dataDir)
     {
         if (dataDir is not null)
             return (DatasetCatalog.Load(new DatasetRequest { Name = "mnist", Split = "train", DataDir = dataDir, AllowDownload = false }),
@@ -183,11 +201,11 @@ internal static class ProfileRun
         return new Dataset("synthetic", 28, 28, x);
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var v = values.Order().ToArray();
         return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 
-    private static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+    internal static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
 }

@@ -13,7 +13,15 @@ internal static class Program
         }
         if (args.Length > 0 && args[0] == "profile")
         {
-            ProfileRun.Run(args);
+            try
+            {
+                ProfileRun.Run(args);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"profile: {e.Message}");
+                Environment.Exit(2);
+            }
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
