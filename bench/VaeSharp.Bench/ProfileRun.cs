@@ -74,7 +74,7 @@ internal static class ProfileRun
         double flopsPerSample = FlopCount.TrainingPerDatapoint(paper);
         double evalFlopsPerSample = FlopCount.EvaluationPerDatapoint(paper);
         Console.WriteLine($"# Profile of {784}-{hidden}-{latent} tanh VAE, Bernoulli, Adam 1e-3, batch {batch}, dynamic binarization");
-        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, "
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {ShapeRun.Cpu()}, "
             + $"data: {(dataDir is null ? "synthetic (60,000 + 10,000 rows)" : dataDir)}, "
             + $"{flopsPerSample / 1e6:F3} MFLOP per training sample, {evalFlopsPerSample / 1e6:F3} per evaluated sample");
 

@@ -36,7 +36,7 @@ internal static class ShapeRun
         var ci = CultureInfo.InvariantCulture;
         var trainingRows = new List<TrainingRow>();
         var importanceRows = new List<ImportanceRow>();
-        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        string cpu = Cpu();
         Console.WriteLine($"# Throughput by shape: {string.Join(", ", names)}");
         Console.WriteLine();
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {Load()} at the start, {cpu}, {Environment.ProcessorCount} logical CPUs; "
@@ -179,4 +179,12 @@ internal static class ShapeRun
     }
 
     private static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
+    /// <summary>The CPU as /proc/cpuinfo names it, with its family and model (a VM's name alone can be generic).</summary>
+    internal static string Cpu()
+    {
+        string? Field(string name) => File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.Split(':', 2)[0].Trim() == name)?.Split(':', 2)[1].Trim();
+        try { return $"{Field("model name") ?? "unknown CPU"} (family {Field("cpu family") ?? "?"} model {Field("model") ?? "?"})"; }
+        catch (IOException) { return "unknown CPU"; }
+    }
 }
