@@ -82,6 +82,10 @@ public sealed record NllOptions
         }
         return (null, per);
     }
+    /// <summary>M, the minibatch size (the IWAE paper's 20).</summary>
+    public int BatchSize { get; init; } = NllBenchmark.BatchSize;
+    /// <summary>Adam's (starting) learning rate (the IWAE paper's 0.001); the schedules scale from it.</summary>
+    public float LearningRate { get; init; } = NllBenchmark.LearningRate;
     /// <summary>K of the importance-sampled log p(x) on the test set.</summary>
     public int ImportanceSamples { get; init; } = 5000;
     /// <summary>Worker threads.</summary>
@@ -140,6 +144,8 @@ public static class NllBenchmark
 
     /// <summary>Minibatch size (the IWAE paper's).</summary>
     public const int BatchSize = 20;
+    /// <summary>The paper's starting learning rate.</summary>
+    public const float LearningRate = 1e-3f;
 
     /// <summary>The evaluation cache inside a run folder.</summary>
     public const string EvaluationFile = "nll-eval.json";
@@ -160,7 +166,8 @@ public static class NllBenchmark
     public static Binarization BinarizationOf(string dataset) => DatasetCatalog.IsBinary(dataset) ? Binarization.None : Binarization.Dynamic;
 
     /// <summary>The settings of one run.</summary>
-    public static SessionSettings Settings(string dataset, Dataset train, NllObjective objective, ulong seed, string schedule = "iwae") => new()
+    public static SessionSettings Settings(string dataset, Dataset train, NllObjective objective, ulong seed, string schedule = "iwae",
+        int batchSize = BatchSize, float learningRate = LearningRate) => new()
     {
         Config = new ModelConfig
         {
@@ -168,8 +175,8 @@ public static class NllBenchmark
             Hidden = [.. Hidden], Latent = Latent, Activation = Activation.Tanh, Decoder = DecoderKind.Bernoulli,
         },
         Dataset = dataset, Binarization = BinarizationOf(dataset), Estimator = Estimator.B,
-        Objective = objective.Objective, Samples = objective.Samples, BatchSize = BatchSize, Seed = seed,
-        Optimizer = OptimizerSettings.Default(OptimizerKind.Adam) with { LearningRate = 1e-3f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-4f },
+        Objective = objective.Objective, Samples = objective.Samples, BatchSize = batchSize, Seed = seed,
+        Optimizer = OptimizerSettings.Default(OptimizerKind.Adam) with { LearningRate = learningRate, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-4f },
         LrSchedule = schedule,
     };
 
@@ -230,16 +237,17 @@ public static class NllBenchmark
     {
         string dir = RunDirectory(o, objective);
         string schedule = ScheduleOf(o, objective);
-        var settings = Settings(o.Dataset, train, objective, o.Seed, schedule);
+        var settings = Settings(o.Dataset, train, objective, o.Seed, schedule, o.BatchSize, o.LearningRate);
         bool exists = new CheckpointStore(dir).Newest() is not null || File.Exists(Path.Combine(dir, ModelFile.ManifestFile));
         TrainingSession session;
         if (exists)
         {
             var saved = TrainingSession.ResumeState(dir);
             if (saved.Objective != ObjectiveFactory.ObjectiveName(objective.Objective) || saved.Samples != objective.Samples || saved.Dataset != o.Dataset
-                || saved.Seed != o.Seed || saved.BatchSize != BatchSize)
+                || saved.Seed != o.Seed || saved.BatchSize != o.BatchSize || saved.Optimizer.LearningRate != o.LearningRate)
                 throw new ArgumentException($"{dir} holds a run of objective {saved.Objective} (K = {saved.Samples}) on {saved.Dataset}, seed {saved.Seed}, " +
-                    $"M = {saved.BatchSize}; not {objective.Name} on {o.Dataset}, seed {o.Seed}. Choose another --out.");
+                    string.Format(CultureInfo.InvariantCulture, "M = {0}, learning rate {1:G}; not {2} on {3}, seed {4}, M = {5}, learning rate {6:G}. Choose another --out.",
+                        saved.BatchSize, saved.Optimizer.LearningRate, objective.Name, o.Dataset, o.Seed, o.BatchSize, o.LearningRate));
             if (saved.LrSchedule != schedule)
                 throw new ArgumentException($"{dir} was trained with the learning-rate schedule {saved.LrSchedule}, not {schedule}: a cosine run anneals " +
                     "over the budget it was started with and cannot be extended; choose another --out for a new budget.");
@@ -363,11 +371,12 @@ public static class NllBenchmark
         var ci = CultureInfo.InvariantCulture;
         string budget = o.Minutes is { } min ? string.Format(ci, "{0:G} minutes of training", min)
             : string.Join(", ", o.Objectives.Select(x => $"{o.PassesOf(x)} passes ({x.Name})"));
-        string schedule = o.Schedule == "cosine" ? "learning rate from 0.001 to 0.00001 by a cosine over each run's passes"
-            : "learning rate 0.001·10^(−i/7) for 3^i passes (the IWAE paper's)";
+        string lr = o.LearningRate.ToString("G", ci), lrEnd = (double.Parse(lr, ci) / 100).ToString("0.############", ci);
+        string schedule = o.Schedule == "cosine" ? $"learning rate from {lr} to {lrEnd} by a cosine over each run's passes"
+            : $"learning rate {lr}·10^(−i/7) for 3^i passes (the IWAE paper's)";
         var sb = new StringBuilder($"# Test log-likelihood, {o.Dataset}\n\n");
         sb.Append(ci, $"784-200-200-50 tanh VAE, Bernoulli decoder, binarization {BinarizationOf(o.Dataset).ToString().ToLowerInvariant()}; ");
-        sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {BatchSize}, {schedule}; ");
+        sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {o.BatchSize}, {schedule}; ");
         sb.Append(ci, $"budget {budget}; seed {o.Seed}. NLL = −log p(x) by importance sampling with K = {o.ImportanceSamples:N0} from q(z|x); ");
         sb.Append("ELBO by estimator B with one sample; ± is the standard error over test images. Active units: Cov_x E_q[z_u] > 0.01.\n\n");
         string first = rows.Count > 0 ? rows[0].Name : "";

@@ -115,4 +115,32 @@ public sealed class NllExperimentCliTests : IDisposable
         Assert.NotEqual(0, minutes.Code);
         Assert.Contains("give vae a pass budget", minutes.Err);
     }
+
+    [Fact]
+    public void BatchSizeAndLearningRateAreTheRunsOwnAndARunMadeWithOthersIsRefused()
+    {
+        string data = Path.Combine(_dir, "data"), outDir = Path.Combine(_dir, "nll-batch");
+        CliProcess.WriteSmallMnist(data, train: 120, test: 30);
+        string[] common = ["experiment", "nll", "--dataset", "mnist", "--data-dir", data, "--objectives", "vae",
+            "--importance-samples", "10", "--out", outDir, "--threads", "1", "--lr-schedule", "cosine", "--passes", "2"];
+        var r = Vae([.. common, "--batch", "40", "--lr", "0.002"]);
+        Assert.True(r.Code == 0, r.Err);
+        string manifest = File.ReadAllText(Path.Combine(outDir, "runs", "mnist-vae", "model.json"));
+        Assert.Contains("\"batch_size\": 40", manifest);
+        Assert.Contains("\"learning_rate\": 0.002", manifest);
+        string md = File.ReadAllText(Path.Combine(outDir, "nll-mnist.md"));
+        Assert.Contains("M = 40, learning rate from 0.002 to 0.00002 by a cosine", md);
+
+        var other = Vae([.. common, "--batch", "20", "--lr", "0.002"]);
+        Assert.Equal(1, other.Code);
+        Assert.Contains("M = 40, learning rate 0.002; not vae on mnist, seed 1, M = 20", other.Err);
+
+        foreach (var (option, value) in new[] { ("--batch", "0"), ("--lr", "-1"), ("--lr", "NaN") })
+        {
+            var bad = Vae([.. common, option, value]);
+            Assert.NotEqual(0, bad.Code);
+            Assert.Contains(option, bad.Err);
+            Assert.Single(bad.Err.Trim().Split('\n'));
+        }
+    }
 }
