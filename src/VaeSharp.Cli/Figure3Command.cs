@@ -22,9 +22,10 @@ internal static class Figure3Command
         var burnIn = new Option<int>("--ml-burn-in") { Description = "HMC transitions per datapoint before sampling (step size adapted to 90 % acceptance).", DefaultValueFactory = _ => new MarginalLikelihoodSettings().BurnIn };
         var perDecade = new Option<int>("--ml-per-decade") { Description = "Marginal-likelihood estimates per decade of training samples (and at the end of the budget).", DefaultValueFactory = _ => 1 };
         var check = new Option<int>("--check-importance-samples") { Description = "K of the importance-sampling check on each final AEVB model (0: no check).", DefaultValueFactory = _ => 5000 };
+        var reference = new Option<int>("--reference-samples") { Description = "K of the check's reference: importance sampling from a mixture fitted to HMC samples of each point's posterior (0: none).", DefaultValueFactory = _ => 20_000 };
         var cmd = new Command("fig3", "Figure 3: the marginal likelihood (appendix D's HMC estimator) against training samples for AEVB, wake-sleep and Monte Carlo EM, N_z = 3, one panel per training-set size.");
         foreach (var o in c.All) cmd.Options.Add(o);
-        foreach (var o in new Option[] { sizes, methods, mcemMax, latent, hidden, points, samples, burnIn, perDecade, check }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { sizes, methods, mcemMax, latent, hidden, points, samples, burnIn, perDecade, check, reference }) cmd.Options.Add(o);
         cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
             var cancel = Program.Stop;
@@ -38,7 +39,7 @@ internal static class Figure3Command
             {
                 Latent = pr.GetValue(latent), Hidden = pr.GetValue(hidden), EstimatePoints = pr.GetValue(points),
                 Estimator = new MarginalLikelihoodSettings { Samples = pr.GetValue(samples), BurnIn = pr.GetValue(burnIn) },
-                EstimatesPerDecade = pr.GetValue(perDecade), McemMaxTrainSize = pr.GetValue(mcemMax), CheckImportanceSamples = pr.GetValue(check),
+                EstimatesPerDecade = pr.GetValue(perDecade), McemMaxTrainSize = pr.GetValue(mcemMax), CheckImportanceSamples = pr.GetValue(check), ReferenceSamples = pr.GetValue(reference),
             };
             f.Validate();
             var (train, test) = ExperimentCommand.Load(dataset, pr.GetValue(c.DataDir));

@@ -1,4 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
 using VaeSharp.Numerics;
 
 namespace VaeSharp.Evaluation;
@@ -149,7 +148,7 @@ public sealed class MarginalLikelihood
             for (int i = 0; i < n; i++) fitted[i] = FittedGaussian.Fit(fit, l, n, j, i, Settings.CovarianceScale);
 
             // Stage 3: L fresh samples; log of each term q(z)/p(x, z), with log p(x, z) cached by the sampler.
-            var sums = new LogSum[n];
+            var sums = new LogSumAccumulator[n];
             for (int s = 0; s < l; s++)
             {
                 for (int t = 0; t < Settings.Thinning; t++) _hmc.Step(xb, chains);
@@ -216,80 +215,5 @@ public sealed class MarginalLikelihood
         foreach (double v in perDatapoint) ss += (v - mean) * (v - mean);
         double se = n > 1 ? Math.Sqrt(ss / (n - 1) / n) : double.NaN;
         return new MarginalLikelihoodEstimate(mean, se, n, acceptanceRate);
-    }
-
-    /// <summary>A running log Σ exp(vₖ).</summary>
-    private struct LogSum
-    {
-        private double _max, _sum;
-        private bool _any;
-
-        public void Add(double v)
-        {
-            if (!_any) { _max = v; _sum = 1; _any = true; return; }
-            if (v > _max) { _sum = _sum * Math.Exp(_max - v) + 1; _max = v; }
-            else _sum += Math.Exp(v - _max);
-        }
-
-        public readonly double Value => _any ? _max + Math.Log(_sum) : double.NegativeInfinity;
-    }
-
-    /// <summary>N(mean, covariance) fitted to one chain's samples, held as its mean, Cholesky factor and log normalizer.</summary>
-    private sealed class FittedGaussian
-    {
-        private readonly double[] _mean;
-        private readonly Matrix<double> _lower;
-        private readonly double _logNormalizer;
-
-        private FittedGaussian(double[] mean, Matrix<double> lower, double logNormalizer)
-        {
-            _mean = mean;
-            _lower = lower;
-            _logNormalizer = logNormalizer;
-        }
-
-        /// <summary>Fits chain <paramref name="chain"/>'s samples in <paramref name="samples"/> ([l][n][j]).</summary>
-        public static FittedGaussian Fit(double[] samples, int l, int n, int j, int chain, double scale)
-        {
-            var mean = new double[j];
-            for (int s = 0; s < l; s++)
-                for (int a = 0; a < j; a++) mean[a] += samples[(s * n + chain) * j + a];
-            for (int a = 0; a < j; a++) mean[a] /= l;
-            var cov = Matrix<double>.Build.Dense(j, j);
-            for (int s = 0; s < l; s++)
-                for (int a = 0; a < j; a++)
-                    for (int b = 0; b <= a; b++)
-                        cov[a, b] += (samples[(s * n + chain) * j + a] - mean[a]) * (samples[(s * n + chain) * j + b] - mean[b]);
-            double trace = 0;
-            for (int a = 0; a < j; a++)
-                for (int b = 0; b <= a; b++)
-                {
-                    cov[a, b] *= scale / (l - 1);
-                    cov[b, a] = cov[a, b];
-                    if (a == b) trace += cov[a, a];
-                }
-            // A chain that never moved has a zero covariance; the ridge keeps the factorization defined (the estimate is then poor).
-            double ridge = 1e-8 * (trace / j) + 1e-300;
-            for (int a = 0; a < j; a++) cov[a, a] += ridge;
-            var chol = cov.Cholesky();
-            double logDet = chol.DeterminantLn;
-            return new FittedGaussian(mean, chol.Factor, -0.5 * (j * Math.Log(2 * Math.PI) + logDet));
-        }
-
-        /// <summary>log N(z; mean, covariance) by forward substitution with the Cholesky factor.</summary>
-        public double LogDensity(ReadOnlySpan<double> z)
-        {
-            int j = _mean.Length;
-            Span<double> y = stackalloc double[j];
-            double q = 0;
-            for (int a = 0; a < j; a++)
-            {
-                double v = z[a] - _mean[a];
-                for (int b = 0; b < a; b++) v -= _lower[a, b] * y[b];
-                y[a] = v / _lower[a, a];
-                q += y[a] * y[a];
-            }
-            return _logNormalizer - 0.5 * q;
-        }
     }
 }

@@ -37,6 +37,12 @@ public sealed record Figure3Settings
     /// <summary>K of the importance-sampling check on each final AEVB model (the issue: 5,000; 0: no check).</summary>
     public int CheckImportanceSamples { get; init; } = 5000;
 
+    /// <summary>
+    /// K of the reference in that check: importance sampling from a mixture fitted to HMC samples of each point's posterior
+    /// (<see cref="PosteriorImportanceSampling"/>), against which both estimators' errors are measured (0: no reference).
+    /// </summary>
+    public int ReferenceSamples { get; init; } = 20_000;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option of a value out of range.</summary>
     public void Validate()
     {
@@ -50,6 +56,8 @@ public sealed record Figure3Settings
         if (McemMaxTrainSize < 0) throw new ArgumentException($"--mcem-max-train must be 0 or more (got {McemMaxTrainSize}).");
         if (CheckImportanceSamples is < 0 or > 1_000_000)
             throw new ArgumentException($"--check-importance-samples must be between 0 and 1000000 (got {CheckImportanceSamples}).");
+        if (ReferenceSamples is < 0 or > 10_000_000)
+            throw new ArgumentException($"--reference-samples must be between 0 and 10000000 (got {ReferenceSamples}).");
         Estimator.Validate();
     }
 }
@@ -84,6 +92,30 @@ public readonly record struct EstimatorCheck(long Samples, int Points, int Impor
     /// sum of those variances (the true log p(x) cancels in each pair). A systematic disagreement does not widen it.
     /// </summary>
     public double Tolerance => 4 * Difference.StandardError + 0.5 * Difference.StandardDeviation * Difference.StandardDeviation;
+
+    /// <summary>The reference's K (0: no reference computed).</summary>
+    public int ReferenceSamples { get; init; }
+
+    /// <summary>The reference log p(x) (<see cref="PosteriorImportanceSampling"/>), mean ± s.e. over points.</summary>
+    public MeanEstimate Reference { get; init; }
+
+    /// <summary>Appendix D minus the reference, paired.</summary>
+    public MeanEstimate HmcError { get; init; }
+
+    /// <summary>Importance sampling from the encoder minus the reference, paired.</summary>
+    public MeanEstimate ImportanceError { get; init; }
+
+    /// <summary>The same two differences on the points whose reference rests on at least 100 effective samples.</summary>
+    public MeanEstimate HmcErrorWellSampled { get; init; }
+
+    /// <summary>Importance sampling's, on the same points.</summary>
+    public MeanEstimate ImportanceErrorWellSampled { get; init; }
+
+    /// <summary>Points whose reference has fewer than 100 effective samples (a posterior mode found late or not at all).</summary>
+    public int LowEffectiveSamples { get; init; }
+
+    /// <summary>Median effective sample size of the reference.</summary>
+    public double MedianEffectiveSamples { get; init; }
 }
 
 /// <summary>
@@ -102,7 +134,9 @@ public static class Figure3
     public const string CheckFile = "estimator-check.csv";
 
     private const string MarginalHeader = "samples,train_ml,train_se,test_ml,test_se,acceptance,train_seconds,estimate_seconds";
-    private const string CheckHeader = "samples,points,importance_samples,hmc_samples,burn_in,hmc,hmc_se,is,is_se,difference,difference_se,difference_sd,mean_abs_difference";
+    private const string CheckHeader = "samples,points,importance_samples,hmc_samples,burn_in,reference_samples,well_sampled_points,low_ess_points," +
+        "hmc,hmc_se,is,is_se,difference,difference_se,difference_sd,mean_abs_difference,reference,reference_se,hmc_error,hmc_error_se," +
+        "is_error,is_error_se,hmc_error_well_sampled,hmc_error_well_sampled_se,is_error_well_sampled,is_error_well_sampled_se,median_ess";
     private const ulong ImportanceStream = 7;
 
     /// <summary>The paper's training-set sizes.</summary>
@@ -171,6 +205,12 @@ public static class Figure3
                         "{0}: on the first {1} test points, appendix D {2:F2} ± {3:F2} vs importance sampling (K = {4}) {5:F2} ± {6:F2}: difference {7:F3} ± {8:F3} nats",
                         Path.GetFileName(RunDirectory(o, dataset, n, m)), check.Points, check.Hmc.Mean, check.Hmc.StandardError, check.ImportanceSamples,
                         check.Importance.Mean, check.Importance.StandardError, check.Difference.Mean, check.Difference.StandardError));
+                    if (check.ReferenceSamples > 0)
+                        log?.Invoke(string.Format(CultureInfo.InvariantCulture,
+                            "  reference (posterior importance sampling, K = {0}) {1:F2} ± {2:F2}, median ESS {3:F0}, {4} points with ESS < 100: " +
+                            "appendix D − reference {5:F3} ± {6:F3}, importance sampling − reference {7:F3} ± {8:F3} nats",
+                            check.ReferenceSamples, check.Reference.Mean, check.Reference.StandardError, check.MedianEffectiveSamples, check.LowEffectiveSamples,
+                            check.HmcError.Mean, check.HmcError.StandardError, check.ImportanceError.Mean, check.ImportanceError.StandardError));
                 }
             }
         }
@@ -275,7 +315,7 @@ public static class Figure3
     /// <c>vae eval --importance-samples 5000</c> within 1 nat per datapoint".
     /// </summary>
     public static EstimatorCheck CompareEstimators(Vae vae, ReadOnlySpan<float> x, int rows, int importanceSamples, MarginalLikelihoodSettings estimator,
-        ulong seed, WorkerPool pool, long samples = 0, CancellationToken cancel = default)
+        ulong seed, WorkerPool pool, long samples = 0, CancellationToken cancel = default, int referenceSamples = 0)
     {
         var hmc = new double[rows];
         new MarginalLikelihood(new VaeLatentModel(vae, pool), estimator with { Seed = seed }).Estimate(x, rows, hmc, cancel: cancel);
@@ -283,8 +323,23 @@ public static class Figure3
         new ImportanceSampling(vae, pool).LogLikelihood(x, rows, importanceSamples, Rng.ForStream(seed, ImportanceStream), importance);
         double mad = 0;
         for (int i = 0; i < rows; i++) mad += Math.Abs(hmc[i] - importance[i]);
-        return new EstimatorCheck(samples, rows, importanceSamples, MeanEstimate.Of(hmc), MeanEstimate.Of(importance),
+        var check = new EstimatorCheck(samples, rows, importanceSamples, MeanEstimate.Of(hmc), MeanEstimate.Of(importance),
             MeanEstimate.OfDifference(hmc, importance), mad / Math.Max(1, rows));
+        if (referenceSamples == 0) return check;
+        var reference = new double[rows];
+        var ess = new double[rows];
+        var r = new PosteriorImportanceSampling(new VaeLatentModel(vae, pool), new PosteriorImportanceSettings { ImportanceSamples = referenceSamples, Seed = seed })
+            .Estimate(x, rows, reference, ess, cancel: cancel);
+        int[] good = Enumerable.Range(0, rows).Where(i => ess[i] >= 100).ToArray();
+        double[] Pick(double[] v) => good.Select(i => v[i]).ToArray();
+        return check with
+        {
+            ReferenceSamples = referenceSamples, Reference = r.Estimate, HmcError = MeanEstimate.OfDifference(hmc, reference),
+            ImportanceError = MeanEstimate.OfDifference(importance, reference),
+            HmcErrorWellSampled = MeanEstimate.OfDifference(Pick(hmc), Pick(reference)),
+            ImportanceErrorWellSampled = MeanEstimate.OfDifference(Pick(importance), Pick(reference)),
+            LowEffectiveSamples = r.LowEffectiveSamples, MedianEffectiveSamples = r.MedianEffectiveSamples,
+        };
     }
 
     private static EstimatorCheck Check(ExperimentOptions o, string dataset, Dataset train, Dataset testSubset, int trainSize, Figure3Settings f,
@@ -294,18 +349,26 @@ public static class Figure3
         var loaded = ModelFile.Load(dir);
         long samples = loaded.State.SamplesSeen;
         if (ReadCheck(file) is { } cached && cached.Samples == samples && cached.Points == testSubset.Count
-            && cached.ImportanceSamples == f.CheckImportanceSamples && cached.HmcSamples == f.Estimator.Samples && cached.BurnIn == f.Estimator.BurnIn)
+            && cached.ImportanceSamples == f.CheckImportanceSamples && cached.HmcSamples == f.Estimator.Samples && cached.BurnIn == f.Estimator.BurnIn
+            && cached.Check.ReferenceSamples == f.ReferenceSamples)
             return cached.Check;
         float[] x = TrainingSession.EvaluationInputs(loaded, testSubset);
-        var check = CompareEstimators((Vae)loaded.Model, x, testSubset.Count, f.CheckImportanceSamples, f.Estimator, o.Seed, pool, samples, cancel);
+        var check = CompareEstimators((Vae)loaded.Model, x, testSubset.Count, f.CheckImportanceSamples, f.Estimator, o.Seed, pool, samples, cancel,
+            f.ReferenceSamples);
         var d = check.Difference;
-        AtomicFile.WriteText(file, CheckHeader + "\n" + string.Join(",", new[]
+        var ci = CultureInfo.InvariantCulture;
+        AtomicFile.WriteText(file, CheckHeader + "\n" + string.Join(",", new long[]
         {
-            samples.ToString(CultureInfo.InvariantCulture), check.Points.ToString(CultureInfo.InvariantCulture),
-            check.ImportanceSamples.ToString(CultureInfo.InvariantCulture), f.Estimator.Samples.ToString(CultureInfo.InvariantCulture),
-            f.Estimator.BurnIn.ToString(CultureInfo.InvariantCulture),
-        }.Concat(new[] { check.Hmc.Mean, check.Hmc.StandardError, check.Importance.Mean, check.Importance.StandardError, d.Mean, d.StandardError,
-            d.StandardDeviation, check.MeanAbsoluteDifference }.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))) + "\n");
+            samples, check.Points, check.ImportanceSamples, f.Estimator.Samples, f.Estimator.BurnIn, check.ReferenceSamples,
+            check.HmcErrorWellSampled.Count, check.LowEffectiveSamples,
+        }.Select(v => v.ToString(ci)).Concat(new[]
+        {
+            check.Hmc.Mean, check.Hmc.StandardError, check.Importance.Mean, check.Importance.StandardError, d.Mean, d.StandardError,
+            d.StandardDeviation, check.MeanAbsoluteDifference, check.Reference.Mean, check.Reference.StandardError,
+            check.HmcError.Mean, check.HmcError.StandardError, check.ImportanceError.Mean, check.ImportanceError.StandardError,
+            check.HmcErrorWellSampled.Mean, check.HmcErrorWellSampled.StandardError,
+            check.ImportanceErrorWellSampled.Mean, check.ImportanceErrorWellSampled.StandardError, check.MedianEffectiveSamples,
+        }.Select(v => v.ToString("R", ci)))) + "\n");
         return check;
     }
 
@@ -317,18 +380,26 @@ public static class Figure3
         var lines = File.ReadAllLines(path);
         if (lines.Length < 2 || lines[0] != CheckHeader) return null;
         var f = lines[1].Split(',');
-        if (f.Length != 13) return null;
+        const int whole = 8, real = 19;
+        if (f.Length != whole + real) return null;
         var ci = CultureInfo.InvariantCulture;
-        if (!long.TryParse(f[0], NumberStyles.None, ci, out long samples) || !int.TryParse(f[1], NumberStyles.None, ci, out int points)
-            || !int.TryParse(f[2], NumberStyles.None, ci, out int k) || !int.TryParse(f[3], NumberStyles.None, ci, out int l)
-            || !int.TryParse(f[4], NumberStyles.None, ci, out int burn) || points < 1)
-            return null;
-        var v = new double[8];
-        for (int i = 0; i < 8; i++)
-            if (!double.TryParse(f[5 + i], NumberStyles.Float, ci, out v[i])) return null;
-        var check = new EstimatorCheck(samples, points, k, new MeanEstimate(v[0], v[1], points), new MeanEstimate(v[2], v[3], points),
-            new MeanEstimate(v[4], v[5], points), v[7]);
-        return new CachedCheck(samples, points, k, l, burn, check);
+        var w = new long[whole];
+        for (int i = 0; i < whole; i++)
+            if (!long.TryParse(f[i], NumberStyles.None, ci, out w[i])) return null;
+        if (w[1] < 1 || w[1] > int.MaxValue) return null;
+        var v = new double[real];
+        for (int i = 0; i < real; i++)
+            if (!double.TryParse(f[whole + i], NumberStyles.Float, ci, out v[i])) return null;
+        int points = (int)w[1], good = (int)w[6];
+        var check = new EstimatorCheck(w[0], points, (int)w[2], new MeanEstimate(v[0], v[1], points), new MeanEstimate(v[2], v[3], points),
+            new MeanEstimate(v[4], v[5], points), v[7])
+        {
+            ReferenceSamples = (int)w[5], LowEffectiveSamples = (int)w[7], Reference = new MeanEstimate(v[8], v[9], points),
+            HmcError = new MeanEstimate(v[10], v[11], points), ImportanceError = new MeanEstimate(v[12], v[13], points),
+            HmcErrorWellSampled = new MeanEstimate(v[14], v[15], good), ImportanceErrorWellSampled = new MeanEstimate(v[16], v[17], good),
+            MedianEffectiveSamples = v[18],
+        };
+        return new CachedCheck(w[0], points, (int)w[2], (int)w[3], (int)w[4], check);
     }
 
     /// <summary>Reads a run's marginal.csv, keeping the estimates at or below <paramref name="upTo"/> samples (those of the checkpoint; −1: none).</summary>
@@ -392,6 +463,21 @@ public static class Figure3
             foreach (var (n, c) in checks.OrderBy(kv => kv.Key))
                 sb.Append(ci, $"| {n:N0} | {c.Samples:N0} | {c.Points:N0} | {c.Hmc.Mean:F3} ± {c.Hmc.StandardError:F3} | {c.Importance.Mean:F3} ± {c.Importance.StandardError:F3} ({c.ImportanceSamples:N0}) | " +
                     $"{c.Difference.Mean:F3} ± {c.Difference.StandardError:F3} | {c.MeanAbsoluteDifference:F3} | {(Math.Abs(c.Difference.Mean) < 1 ? "yes" : "no")} |\n");
+            var referenced = checks.Where(kv => kv.Value.ReferenceSamples > 0).OrderBy(kv => kv.Key).ToList();
+            if (referenced.Count > 0)
+            {
+                sb.Append("\nBoth against a reference on the same points: importance sampling from a mixture fitted to HMC samples of each point's " +
+                    "posterior (4 chains, 200 samples each, components at 1.5 and 5 times each fitted covariance, and the prior with weight 0.1; " +
+                    "`vae eval --marginal-likelihood all` prints it too). Like any importance sampling it is low on average, but its proposal " +
+                    "covers the posterior, so the gap is small where its effective sample size (ESS) is large. Error = estimator − reference, " +
+                    "paired; \"well sampled\": the points whose reference has ESS ≥ 100.\n\n");
+                sb.Append("| N_train | reference (K) | median ESS | points with ESS < 100 | appendix D − reference | importance sampling − reference | " +
+                    "the same, well-sampled points: appendix D | importance sampling |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                foreach (var (n, c) in referenced)
+                    sb.Append(ci, $"| {n:N0} | {c.Reference.Mean:F3} ± {c.Reference.StandardError:F3} ({c.ReferenceSamples:N0}) | {c.MedianEffectiveSamples:N0} | " +
+                        $"{c.LowEffectiveSamples} | {c.HmcError.Mean:F3} ± {c.HmcError.StandardError:F3} | {c.ImportanceError.Mean:F3} ± {c.ImportanceError.StandardError:F3} | " +
+                        $"{c.HmcErrorWellSampled.Mean:F3} ± {c.HmcErrorWellSampled.StandardError:F3} | {c.ImportanceErrorWellSampled.Mean:F3} ± {c.ImportanceErrorWellSampled.StandardError:F3} |\n");
+            }
         }
         return sb.ToString();
     }

@@ -58,6 +58,10 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(ml.Code == 0, ml.Err);
         Assert.Contains("importance sampling, K = 200", ml.Out);
         Assert.Contains("HMC estimator, appendix D: L = 20", ml.Out);
+        var all = Vae("eval", "--model", run, "--limit", "4", "--marginal-likelihood", "all", "--hmc-samples", "20");
+        Assert.True(all.Code == 0, all.Err);
+        Assert.Contains("HMC estimator, appendix D: L = 20", all.Out);
+        Assert.Contains("importance sampling from the fitted posterior: 4 HMC chains, K = 20,000", all.Out);
 
         foreach (var cmd in new[] { "sample", "reconstruct", "manifold", "latent-map" })
         {

@@ -19,7 +19,7 @@ public sealed class Figure3CliTests : IDisposable
     private string[] Common(string data, string outDir) =>
         ["experiment", "fig3", "--dataset", "mnist", "--data-dir", data, "--train-sizes", "100,150", "--methods", "aevb,wake-sleep,mcem",
          "--mcem-max-train", "100", "--hidden", "10", "--ml-points", "8", "--ml-samples", "10", "--ml-burn-in", "40",
-         "--check-importance-samples", "40", "--out", outDir, "--threads", "1", "--seed", "3"];
+         "--check-importance-samples", "40", "--reference-samples", "300", "--out", outDir, "--threads", "1", "--seed", "3"];
 
     private static Dictionary<string, List<string>> RowsByRun(string csvPath)
     {
@@ -62,6 +62,9 @@ public sealed class Figure3CliTests : IDisposable
         Assert.DoesNotContain("| 150 | mcem |", md);
         Assert.Contains("- N_train = 100: ", md);
         Assert.Matches(@"\| 100 \| 300 \| 8 \| -[0-9.]+ ± [0-9.]+ \| -[0-9.]+ ± [0-9.]+ \(40\) \|", md);
+        // The reference beside the check: its estimate, K, ESS and both estimators' errors against it.
+        Assert.Matches(@"\| 100 \| -[0-9.]+ ± [0-9.]+ \(300\) \| [0-9,]+ \| [0-8] \| -?[0-9.]+ ± [0-9.]+ \| -?[0-9.]+ ± [0-9.]+ \|", md);
+        Assert.Contains("reference (posterior importance sampling, K = 300)", r.Out);
         var svg = System.Xml.Linq.XDocument.Load(Path.Combine(outDir, "fig3-mnist-n100.svg")).ToString();
         Assert.Contains("MCEM (test)", svg);
         Assert.Contains("AEVB (train)", svg);

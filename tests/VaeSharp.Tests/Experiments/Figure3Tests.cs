@@ -73,6 +73,23 @@ public sealed class Figure3Tests(Xunit.Abstractions.ITestOutputHelper output) : 
     }
 
     [Fact]
+    public void TheReferenceSitsAtOrAboveImportanceSamplingFromTheEncoderAndNearTheAppendixDEstimate()
+    {
+        var (vae, x) = TrainedSmallVae();
+        int n = x.Length / vae.InputSize;
+        var check = Figure3.CompareEstimators(vae, x, n, 500, new MarginalLikelihoodSettings(), seed: 2, WorkerPool.Single, referenceSamples: 5000);
+        output.WriteLine($"reference {check.Reference.Mean:F4} (median ESS {check.MedianEffectiveSamples:F0}, {check.LowEffectiveSamples} low): " +
+            $"appendix D − reference {check.HmcError.Mean:F4} ± {check.HmcError.StandardError:F4}, IS(500) − reference {check.ImportanceError.Mean:F4} ± {check.ImportanceError.StandardError:F4}");
+        Assert.Equal(5000, check.ReferenceSamples);
+        Assert.Equal(0, check.LowEffectiveSamples);
+        // Importance sampling is low on average, the more so the worse its proposal: the encoder's q with K = 500 cannot beat
+        // a proposal fitted to the posterior with K = 5,000 by more than noise.
+        Assert.True(check.ImportanceError.Mean < 4 * check.ImportanceError.StandardError + 0.01, $"{check.ImportanceError}");
+        Assert.True(Math.Abs(check.HmcError.Mean) < 0.1, $"{check.HmcError}");
+        Assert.Equal(check.HmcError.Mean, check.HmcErrorWellSampled.Mean, 12);
+    }
+
+    [Fact]
     public void TheToleranceDoesNotGrowWithASystematicDisagreement()
     {
         var d = MeanEstimate.Of([5.0, 5.1, 4.9, 5.05]);

@@ -1,0 +1,20 @@
+namespace VaeSharp.Evaluation;
+
+/// <summary>A running log Σ exp(vₖ) that never overflows (terms of −∞, weight 0, are skipped).</summary>
+internal struct LogSumAccumulator
+{
+    private double _max, _sum;
+    private bool _any;
+
+    /// <summary>Adds exp(<paramref name="v"/>) to the sum.</summary>
+    public void Add(double v)
+    {
+        if (double.IsNegativeInfinity(v)) return;
+        if (!_any) { _max = v; _sum = 1; _any = true; return; }
+        if (v > _max) { _sum = _sum * Math.Exp(_max - v) + 1; _max = v; }
+        else _sum += Math.Exp(v - _max);
+    }
+
+    /// <summary>log Σ exp(vₖ) (−∞ for an empty sum).</summary>
+    public readonly double Value => _any ? _max + Math.Log(_sum) : double.NegativeInfinity;
+}
