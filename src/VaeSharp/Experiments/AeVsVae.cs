@@ -86,8 +86,9 @@ public static class AeVsVae
         foreach (var kind in kinds)
         {
             string dir = RunDirectory(o, dataset, kind, s);
-            CurveRun.Run(dir, () => TrainingSession.Create(Settings(kind, dataset, train, s, o.Seed), train, test, o.Threads),
-                d => TrainingSession.Resume(d, train, test, o.Threads), o.BudgetSamples, progress, cancel);
+            var settings = Settings(kind, dataset, train, s, o.Seed);
+            CurveRun.Run(dir, () => TrainingSession.Create(settings, train, test, o.Threads),
+                d => TrainingSession.Resume(d, train, test, o.Threads), o.BudgetSamples, progress, cancel, expected: settings);
             models[kind] = (ModelFile.Load(dir).Model, dir);
         }
 

@@ -56,14 +56,19 @@ public static class CurveRun
     /// <paramref name="atPoint"/>, when given, is called after each evaluation (the point just recorded, and whether it is the
     /// last of the budget) and before the checkpoint that records it, so an experiment can add its own figures at the same
     /// numbers of samples (Figure 3's marginal likelihood); it must keep its own file consistent with the checkpoint's samples.
+    /// With <paramref name="expected"/>, a folder holding a run made with other settings
+    /// (<see cref="SessionSettings.DefiningDifferences"/>) is refused rather than extended.
     /// </summary>
     public static IReadOnlyList<CurvePoint> Run(string directory, Func<TrainingSession> create, Func<string, TrainingSession> resume,
         long budget, Action<CurveProgress>? progress = null, CancellationToken cancel = default,
-        Action<TrainingSession, CurvePoint, bool>? atPoint = null)
+        Action<TrainingSession, CurvePoint, bool>? atPoint = null, SessionSettings? expected = null)
     {
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
         bool exists = File.Exists(Path.Combine(directory, IO.ModelFile.ManifestFile));
         using var session = exists ? resume(directory) : create();
+        if (exists && expected is not null && session.Settings.DefiningDifferences(expected) is { Count: > 0 } differences)
+            throw new ArgumentException($"{directory} holds a run made with other settings (there vs now: {string.Join("; ", differences)}); " +
+                "choose another --out, or delete that folder to start it again.");
         var curve = Read(Path.Combine(directory, CurveFile), session.State.SamplesSeen);
         long next = NextPoint(curve.Count > 0 ? curve[^1].Samples : 0);
         double seconds = session.History.Sum(e => e.Seconds);

@@ -292,9 +292,9 @@ public static class Figure3
                 name, p.Samples, p.Train, p.TrainSe, p.Test, p.TestSe, p.Acceptance, p.EstimateSeconds));
         }
 
-        TrainingSession Create() => PaperExperiments.CreateWithChosenStepSize(name, Settings(dataset, train, method, f, o.Seed), train, testSubset,
-            o.Threads, log, cancel);
-        CurveRun.Run(dir, Create, d => TrainingSession.Resume(d, train, testSubset, o.Threads), o.BudgetSamples, progress, cancel, AtPoint);
+        var settings = Settings(dataset, train, method, f, o.Seed);
+        TrainingSession Create() => PaperExperiments.CreateWithChosenStepSize(name, settings, train, testSubset, o.Threads, log, cancel);
+        CurveRun.Run(dir, Create, d => TrainingSession.Resume(d, train, testSubset, o.Threads), o.BudgetSamples, progress, cancel, AtPoint, settings);
         return points;
     }
 

@@ -70,9 +70,9 @@ public static class PaperExperiments
         TrainingMethod method, Action<CurveProgress>? progress = null, Action<string>? log = null, CancellationToken cancel = default)
     {
         string dir = RunDirectory(o, dataset, method, latent);
-        TrainingSession Create() => CreateWithChosenStepSize(Path.GetFileName(dir), Settings(dataset, train, latent, method, o.Seed),
-            train, test, o.Threads, log, cancel);
-        return CurveRun.Run(dir, Create, d => TrainingSession.Resume(d, train, test, o.Threads), o.BudgetSamples, progress, cancel);
+        var settings = Settings(dataset, train, latent, method, o.Seed);
+        TrainingSession Create() => CreateWithChosenStepSize(Path.GetFileName(dir), settings, train, test, o.Threads, log, cancel);
+        return CurveRun.Run(dir, Create, d => TrainingSession.Resume(d, train, test, o.Threads), o.BudgetSamples, progress, cancel, expected: settings);
     }
 
     /// <summary>

@@ -123,4 +123,22 @@ public sealed class Figure3CliTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.False(Directory.Exists(Path.Combine(outDir, "runs")), "nothing may be trained before the options are checked");
     }
+
+    [Fact]
+    public void AFolderHoldingARunMadeWithOtherSettingsIsRefusedNotExtended()
+    {
+        string data = Path.Combine(_dir, "data-other"), outDir = Path.Combine(_dir, "fig3-other");
+        CliProcess.WriteSmallMnist(data, train: 120, test: 20);
+        string[] common = ["experiment", "fig3", "--dataset", "mnist", "--data-dir", data, "--train-sizes", "100", "--methods", "aevb",
+            "--ml-points", "4", "--ml-samples", "5", "--ml-burn-in", "5", "--check-importance-samples", "0", "--out", outDir, "--threads", "1"];
+        var first = Vae([.. common, "--hidden", "10", "--budget-samples", "200"]);
+        Assert.True(first.Code == 0, first.Err);
+        string curve = File.ReadAllText(Path.Combine(outDir, "runs", "mnist-fig3-n100-aevb", "curve.csv"));
+        var other = Vae([.. common, "--hidden", "12", "--budget-samples", "400"]);
+        Assert.NotEqual(0, other.Code);
+        Assert.Contains("holds a run made with other settings", other.Err);
+        Assert.Contains("hidden: 10 vs 12", other.Err);
+        Assert.Single(other.Err.Trim().Split('\n'));
+        Assert.Equal(curve, File.ReadAllText(Path.Combine(outDir, "runs", "mnist-fig3-n100-aevb", "curve.csv")));
+    }
 }
