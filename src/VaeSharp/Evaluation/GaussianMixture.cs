@@ -446,16 +446,6 @@ public sealed class GaussianMixture
         }
     }
 
-    private static double LogSumExp(Span<double> values)
-    {
-        double max = double.NegativeInfinity;
-        foreach (double v in values) if (v > max) max = v;
-        if (double.IsNegativeInfinity(max)) return max;
-        double s = 0;
-        foreach (double v in values) s += Math.Exp(v - max);
-        return max + Math.Log(s);
-    }
-
     /// <summary>
     /// Mean of log p(xₙ) over the rows; writes the responsibilities γₙₖ into <paramref name="resp"/> when given.
     /// Rows are split into 64 fixed chunks run on the pool; the per-row values are summed afterwards in row order.
@@ -486,7 +476,7 @@ public sealed class GaussianMixture
             for (int n = start; n < end; n++)
             {
                 Model.ComponentLogDensities(Data.AsSpan(n * j, j), scratch, comp);
-                double lse = LogSumExp(comp);
+                double lse = LogSumAccumulator.LogSumExp(comp);
                 RowLl[n] = lse;
                 if (Resp is not null)
                     for (int c = 0; c < k; c++) Resp[(long)n * k + c] = Math.Exp(comp[c] - lse);
@@ -503,7 +493,7 @@ public sealed class GaussianMixture
         Span<double> scratch = Dimension <= 256 ? stackalloc double[Dimension] : new double[Dimension];
         Span<double> comp = Components <= 256 ? stackalloc double[Components] : new double[Components];
         ComponentLogDensities(x, scratch, comp);
-        return LogSumExp(comp);
+        return LogSumAccumulator.LogSumExp(comp);
     }
 
     /// <summary>log p(xₙ) (nats) for each of the <paramref name="rows"/> rows of <paramref name="x"/> [rows × J], into <paramref name="destination"/>.</summary>

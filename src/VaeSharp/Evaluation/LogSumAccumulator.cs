@@ -17,4 +17,15 @@ internal struct LogSumAccumulator
 
     /// <summary>log Σ exp(vₖ) (−∞ for an empty sum).</summary>
     public readonly double Value => _any ? _max + Math.Log(_sum) : double.NegativeInfinity;
+
+    /// <summary>log Σ exp(vₖ) of a whole span, shifted by its maximum (−∞ for an empty span or all terms −∞).</summary>
+    public static double LogSumExp(ReadOnlySpan<double> values)
+    {
+        double max = double.NegativeInfinity;
+        foreach (double v in values) if (v > max) max = v;
+        if (double.IsNegativeInfinity(max)) return max;
+        double s = 0;
+        foreach (double v in values) s += Math.Exp(v - max);
+        return max + Math.Log(s);
+    }
 }

@@ -193,7 +193,7 @@ public sealed class PosteriorImportanceSampling
                 for (int a = 0; a < j; a++) sq += z[a] * z[a];
                 terms[0] = logPrior + priorNormalizer - 0.5 * sq;
                 for (int q = 0; q < components; q++) terms[q + 1] = logEach + fits[q / inflations.Count].LogDensityScaled(z, inflations[q % inflations.Count]);
-                double logW = lj[r] - LogSumExp(terms);
+                double logW = lj[r] - LogSumAccumulator.LogSumExp(terms);
                 if (double.IsNaN(logW)) continue;   // a NaN log joint counts as weight 0
                 sum.Add(logW);
                 sumSquares.Add(2 * logW);
@@ -238,15 +238,5 @@ public sealed class PosteriorImportanceSampling
             }
         }
         if (moved) _hmc.Refresh(xr, chains);
-    }
-
-    private static double LogSumExp(ReadOnlySpan<double> v)
-    {
-        double max = double.NegativeInfinity;
-        foreach (double t in v) if (t > max) max = t;
-        if (double.IsNegativeInfinity(max)) return max;
-        double s = 0;
-        foreach (double t in v) s += Math.Exp(t - max);
-        return max + Math.Log(s);
     }
 }
