@@ -19,13 +19,15 @@ internal static class NllCommand
         schedule.AcceptOnlyFromAmong("iwae", "cosine");
         var batch = new Option<int>("--batch") { Description = "M, the minibatch size (the IWAE paper's 20).", DefaultValueFactory = _ => NllBenchmark.BatchSize };
         var lr = new Option<float>("--lr") { Description = "Adam's starting learning rate (the IWAE paper's 0.001); both schedules scale from it.", DefaultValueFactory = _ => NllBenchmark.LearningRate };
+        var validation = new Option<int>("--validation") { Description = "Training images held out (seeded) as a validation split.", DefaultValueFactory = _ => 0 };
+        var earlyStopping = new Option<int>("--early-stopping") { Description = "Stop a run after P passes without a better validation bound and score its best pass's model (needs --validation).", DefaultValueFactory = _ => 0 };
         var importance = new Option<int>("--importance-samples") { Description = "K of the importance-sampled log p(x) on every test image.", DefaultValueFactory = _ => 5000 };
         var output = new Option<string>("--out") { Description = "Experiment folder: runs in OUT/runs, the table (CSV, markdown) and the learning curves (SVG) in OUT.", DefaultValueFactory = _ => "runs/nll" };
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var cmd = new Command("nll", "Test log-likelihood benchmark (Burda et al. 2016): a 784-200-200-50 VAE trained with the VAE and IWAE (K = 5, 50) objectives under a time or pass budget, scored by importance sampling with K = 5,000.")
         {
-            dataset, dataDir, objectives, minutes, passes, schedule, batch, lr, importance, output, threads, seed,
+            dataset, dataDir, objectives, minutes, passes, schedule, batch, lr, validation, earlyStopping, importance, output, threads, seed,
         };
         cmd.SetAction((pr, _) => Task.FromResult(Program.Guard(() =>
         {
@@ -41,12 +43,16 @@ internal static class NllCommand
             if (mb < 1) throw new UsageException($"--batch must be positive (got {mb}).");
             float rate = pr.GetValue(lr);
             if (!(rate > 0 && float.IsFinite(rate))) throw new UsageException($"--lr must be a positive number (got {rate.ToString(CultureInfo.InvariantCulture)}).");
+            int held = pr.GetValue(validation), patience = pr.GetValue(earlyStopping);
+            if (held < 0) throw new UsageException($"--validation must be 0 or more (got {held}).");
+            if (patience < 0) throw new UsageException($"--early-stopping must be 0 or more (got {patience}).");
+            if (patience > 0 && held == 0) throw new UsageException("--early-stopping watches the validation bound; hold out a validation split with --validation N.");
             string outDir = pr.GetValue(output)!;
             if (string.IsNullOrWhiteSpace(outDir)) throw new UsageException("--out must name a folder.");
             var o = new NllOptions
             {
                 Out = outDir, Dataset = pr.GetValue(dataset)!, Objectives = NllObjective.ParseList(pr.GetValue(objectives)!),
-                Minutes = m, Passes = p, PassesPer = per, Schedule = pr.GetValue(schedule)!, BatchSize = mb, LearningRate = rate, ImportanceSamples = pr.GetValue(importance), Threads = t, Seed = pr.GetValue(seed),
+                Minutes = m, Passes = p, PassesPer = per, Schedule = pr.GetValue(schedule)!, BatchSize = mb, LearningRate = rate, Validation = held, EarlyStopping = patience, ImportanceSamples = pr.GetValue(importance), Threads = t, Seed = pr.GetValue(seed),
             };
             string name = o.Dataset;
             var train = CommonOptions.Load(name, "train", pr.GetValue(dataDir));

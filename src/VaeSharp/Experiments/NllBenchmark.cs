@@ -86,6 +86,13 @@ public sealed record NllOptions
     public int BatchSize { get; init; } = NllBenchmark.BatchSize;
     /// <summary>Adam's (starting) learning rate (the IWAE paper's 0.001); the schedules scale from it.</summary>
     public float LearningRate { get; init; } = NllBenchmark.LearningRate;
+    /// <summary>Training images held out (seeded) as a validation split (0: none).</summary>
+    public int Validation { get; init; }
+    /// <summary>
+    /// Early stopping: stop a run after this many passes without a better validation bound, and evaluate its best pass's
+    /// model (kept in <c>best/</c>) instead of the last (0: never; needs <see cref="Validation"/>).
+    /// </summary>
+    public int EarlyStopping { get; init; }
     /// <summary>K of the importance-sampled log p(x) on the test set.</summary>
     public int ImportanceSamples { get; init; } = 5000;
     /// <summary>Worker threads.</summary>
@@ -167,7 +174,7 @@ public static class NllBenchmark
 
     /// <summary>The settings of one run.</summary>
     public static SessionSettings Settings(string dataset, Dataset train, NllObjective objective, ulong seed, string schedule = "iwae",
-        int batchSize = BatchSize, float learningRate = LearningRate) => new()
+        int batchSize = BatchSize, float learningRate = LearningRate, int validation = 0, int earlyStopping = 0) => new()
     {
         Config = new ModelConfig
         {
@@ -177,7 +184,7 @@ public static class NllBenchmark
         Dataset = dataset, Binarization = BinarizationOf(dataset), Estimator = Estimator.B,
         Objective = objective.Objective, Samples = objective.Samples, BatchSize = batchSize, Seed = seed,
         Optimizer = OptimizerSettings.Default(OptimizerKind.Adam) with { LearningRate = learningRate, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-4f },
-        LrSchedule = schedule,
+        LrSchedule = schedule, Validation = validation, EarlyStopping = earlyStopping,
     };
 
     /// <summary>The schedule spec a run is trained with: <c>iwae</c>, or <c>cosine:P</c> over its pass budget P.</summary>
@@ -237,7 +244,7 @@ public static class NllBenchmark
     {
         string dir = RunDirectory(o, objective);
         string schedule = ScheduleOf(o, objective);
-        var settings = Settings(o.Dataset, train, objective, o.Seed, schedule, o.BatchSize, o.LearningRate);
+        var settings = Settings(o.Dataset, train, objective, o.Seed, schedule, o.BatchSize, o.LearningRate, o.Validation, o.EarlyStopping);
         bool exists = new CheckpointStore(dir).Newest() is not null || File.Exists(Path.Combine(dir, ModelFile.ManifestFile));
         TrainingSession session;
         if (exists)
@@ -248,6 +255,9 @@ public static class NllBenchmark
                 throw new ArgumentException($"{dir} holds a run of objective {saved.Objective} (K = {saved.Samples}) on {saved.Dataset}, seed {saved.Seed}, " +
                     string.Format(CultureInfo.InvariantCulture, "M = {0}, learning rate {1:G}; not {2} on {3}, seed {4}, M = {5}, learning rate {6:G}. Choose another --out.",
                         saved.BatchSize, saved.Optimizer.LearningRate, objective.Name, o.Dataset, o.Seed, o.BatchSize, o.LearningRate));
+            if (saved.Validation != o.Validation || saved.EarlyStopping != o.EarlyStopping)
+                throw new ArgumentException($"{dir} holds a run with a validation split of {saved.Validation} and early stopping {saved.EarlyStopping}, " +
+                    $"not {o.Validation} and {o.EarlyStopping}. Choose another --out.");
             if (saved.LrSchedule != schedule)
                 throw new ArgumentException($"{dir} was trained with the learning-rate schedule {saved.LrSchedule}, not {schedule}: a cosine run anneals " +
                     "over the budget it was started with and cannot be extended; choose another --out for a new budget.");
@@ -263,7 +273,7 @@ public static class NllBenchmark
             if (exists) log?.Invoke(string.Format(ci, "{0}: resuming at {1} ({2:F0} s of training spent)", objective.Name, session.Position, spent));
             int? budget = o.PassesOf(objective);
             bool More() => budget is { } p ? session.State.Epoch < p : spent < o.Minutes!.Value * 60;
-            while (More())
+            while (More() && !session.StoppedEarly)
             {
                 var e = session.RunEpoch(null, cancel);
                 spent += e.Seconds;
@@ -273,6 +283,9 @@ public static class NllBenchmark
                     e.Train.Objective / e.Train.Rows, e.Test.Objective / e.Test.Rows, spent));
             }
             if (session.State.Epoch == 0) throw new InvalidOperationException($"{dir}: no pass finished within the budget.");
+            if (session.StoppedEarly)
+                log?.Invoke(string.Format(ci, "{0}: stopped early after pass {1}; evaluating pass {2}, the best by validation bound ({3:F2})",
+                    objective.Name, session.State.Epoch, session.BestEpoch, session.BestValidation));
             session.SavePictures(dir);
             var result = Evaluate(o, objective, session, dir, test, spent, log, importanceProgress);
             return (result, session.History.ToList());
@@ -282,13 +295,20 @@ public static class NllBenchmark
     private static NllResult Evaluate(NllOptions o, NllObjective objective, TrainingSession session, string dir, Dataset test, double spent,
         Action<string>? log, Func<Action<int, int>>? importanceProgress)
     {
+        var vae = (Vae)session.Model;
+        var state = session.State;
+        if (session.Settings.EarlyStopping > 0 && session.BestEpoch > 0)
+        {
+            var best = CheckpointStore.LoadModel(Path.Combine(dir, TrainingSession.BestFolder), out _);
+            (vae, state) = ((Vae)best.Model, best.State);
+        }
         string cache = Path.Combine(dir, EvaluationFile);
         if (File.Exists(cache))
         {
             try
             {
                 var r = JsonSerializer.Deserialize<NllResult>(File.ReadAllText(cache), Json);
-                if (r is not null && r.SamplesSeen == session.State.SamplesSeen && r.ImportanceSamples == o.ImportanceSamples && r.TestImages == test.Count)
+                if (r is not null && r.SamplesSeen == state.SamplesSeen && r.ImportanceSamples == o.ImportanceSamples && r.TestImages == test.Count)
                 {
                     log?.Invoke($"{objective.Name}: evaluation of pass {r.Passes} read from {cache}");
                     return r;
@@ -296,7 +316,6 @@ public static class NllBenchmark
             }
             catch (JsonException) { } // a stale or damaged cache is recomputed
         }
-        var vae = (Vae)session.Model;
         using var pool = new WorkerPool(o.Threads);
         log?.Invoke($"{objective.Name}: evaluating log p(x) on {test.Count} test images with K = {o.ImportanceSamples}");
         var report = DatasetEvaluation.Run(vae, test, new EvaluationSettings
@@ -308,10 +327,10 @@ public static class NllBenchmark
         var elbo = report.ElboEstimate;
         var result = new NllResult
         {
-            Name = objective.Name, Passes = session.State.Epoch, TrainSeconds = spent, TestImages = test.Count,
+            Name = objective.Name, Passes = state.Epoch, TrainSeconds = spent, TestImages = test.Count,
             ImportanceSamples = o.ImportanceSamples, Nll = -ll.Mean, NllStandardError = ll.StandardError, Elbo = elbo.Mean,
             ElboStandardError = elbo.StandardError, ActiveUnits = report.Activity.ActiveUnits, Latent = vae.Latent,
-            SamplesSeen = session.State.SamplesSeen, EvaluationSeconds = report.ImportanceSeconds,
+            SamplesSeen = state.SamplesSeen, EvaluationSeconds = report.ImportanceSeconds,
         };
         var perImage = new StringBuilder("image,log_px,log_px_se,elbo\n");
         for (int i = 0; i < report.Rows; i++)
@@ -378,7 +397,12 @@ public static class NllBenchmark
         sb.Append(ci, $"784-200-200-50 tanh VAE, Bernoulli decoder, binarization {BinarizationOf(o.Dataset).ToString().ToLowerInvariant()}; ");
         sb.Append(ci, $"Adam (β₁ 0.9, β₂ 0.999, ε 1e-4), M = {o.BatchSize}, {schedule}; ");
         sb.Append(ci, $"budget {budget}; seed {o.Seed}. NLL = −log p(x) by importance sampling with K = {o.ImportanceSamples:N0} from q(z|x); ");
-        sb.Append("ELBO by estimator B with one sample; ± is the standard error over test images. Active units: Cov_x E_q[z_u] > 0.01.\n\n");
+        sb.Append("ELBO by estimator B with one sample; ± is the standard error over test images. Active units: Cov_x E_q[z_u] > 0.01.");
+        if (o.EarlyStopping > 0)
+            sb.Append(ci, $" Early stopping: {o.Validation:N0} training images held out as a validation split, each run stopped after {o.EarlyStopping} passes without a better validation bound, and the model scored is its best pass's (the passes column).");
+        else if (o.Validation > 0)
+            sb.Append(ci, $" {o.Validation:N0} training images held out as a validation split.");
+        sb.Append("\n\n");
         string first = rows.Count > 0 ? rows[0].Name : "";
         sb.Append(ci, $"| objective | passes | training time (s) | test images | NLL (nats) | ELBO (nats) | active units | NLL below {first}'s (paired) |\n");
         sb.Append("|---|---:|---:|---:|---:|---:|---:|---:|\n");

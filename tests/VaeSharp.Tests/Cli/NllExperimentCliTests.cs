@@ -143,4 +143,35 @@ public sealed class NllExperimentCliTests : IDisposable
             Assert.Single(bad.Err.Trim().Split('\n'));
         }
     }
+
+    [Fact]
+    public void EarlyStoppingScoresTheBestPassByValidationBound()
+    {
+        string data = Path.Combine(_dir, "data"), outDir = Path.Combine(_dir, "nll-early");
+        CliProcess.WriteSmallMnist(data, train: 120, test: 30);
+        string[] common = ["experiment", "nll", "--dataset", "mnist", "--data-dir", data, "--objectives", "vae",
+            "--importance-samples", "10", "--out", outDir, "--threads", "1", "--passes", "8", "--batch", "10", "--lr", "0.01",
+            "--validation", "40", "--early-stopping", "2"];
+        var r = Vae(common);
+        Assert.True(r.Code == 0, r.Err);
+        string run = Path.Combine(outDir, "runs", "mnist-vae");
+        var metrics = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        int valid = Array.IndexOf(metrics[0].Split(','), "valid_elbo");
+        var rows = metrics.Skip(1).Select(l => l.Split(',')).Select(f => (Epoch: int.Parse(f[0], CultureInfo.InvariantCulture),
+            Valid: double.Parse(f[valid], CultureInfo.InvariantCulture))).ToList();
+        int best = rows.MaxBy(x => x.Valid).Epoch;
+        // Either the budget ran out or two passes in a row did not beat the best; the table scores the best pass's model.
+        Assert.True(rows.Count == 8 || rows[^1].Epoch - best == 2, string.Join(" ", rows));
+        var table = File.ReadAllLines(Path.Combine(outDir, "nll-mnist.csv"))[1].Split(',');
+        Assert.Equal(best, int.Parse(table[1], CultureInfo.InvariantCulture));
+        Assert.Contains("validation split", File.ReadAllText(Path.Combine(outDir, "nll-mnist.md")));
+        Assert.Contains("\"early_stopping\": 2", File.ReadAllText(Path.Combine(run, "model.json")));
+
+        var other = Vae([.. common[..^2], "--early-stopping", "3"]);
+        Assert.Equal(1, other.Code);
+        Assert.Contains("early stopping 2", other.Err);
+        var bad = Vae([.. common[..^4], "--early-stopping", "2"]);
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("--validation", bad.Err);
+    }
 }
