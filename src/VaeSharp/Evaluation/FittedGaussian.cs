@@ -44,26 +44,10 @@ internal sealed class FittedGaussian
         return new FittedGaussian(mean, chol.Factor, -0.5 * (j * Math.Log(2 * Math.PI) + logDet));
     }
 
-    /// <summary>log N(z; mean, covariance) by forward substitution with the Cholesky factor.</summary>
-    public double LogDensity(ReadOnlySpan<double> z)
-    {
-        int j = _mean.Length;
-        Span<double> y = stackalloc double[j];
-        double q = 0;
-        for (int a = 0; a < j; a++)
-        {
-            double v = z[a] - _mean[a];
-            for (int b = 0; b < a; b++) v -= _lower[a, b] * y[b];
-            y[a] = v / _lower[a, a];
-            q += y[a] * y[a];
-        }
-        return _logNormalizer - 0.5 * q;
-    }
+    /// <summary>log N(z; mean, covariance).</summary>
+    public double LogDensity(ReadOnlySpan<double> z) => LogDensityScaled(z, 1.0);
 
-    /// <summary>J.</summary>
-    public int Latent => _mean.Length;
-
-    /// <summary>log N(z; mean, scale · covariance).</summary>
+    /// <summary>log N(z; mean, scale · covariance), by forward substitution with the Cholesky factor.</summary>
     public double LogDensityScaled(ReadOnlySpan<double> z, double scale)
     {
         int j = _mean.Length;

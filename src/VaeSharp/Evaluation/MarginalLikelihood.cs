@@ -175,30 +175,14 @@ public sealed class MarginalLikelihood
     {
         int s = Settings.StartCandidates, d = _model.InputSize, j = _model.Latent;
         if (s == 0 || n == 0) return;
-        int block = Math.Min(s, 1000);
-        var xs = new float[block * d];
-        var zs = new double[block * j];
-        var lj = new double[block];
+        var search = new PriorStartSearch(_model, s);
         bool moved = false;
         for (int i = 0; i < n; i++)
         {
-            ReadOnlySpan<float> xi = xb.Slice(i * d, d);
-            for (int c = 0; c < block; c++) xi.CopyTo(xs.AsSpan(c * d, d));
+            search.Load(xb.Slice(i * d, d));
             var rng = Rng.ForStream(Settings.Seed, CandidateStreams + (ulong)(firstRow + i));
             double best = double.IsNaN(chains.LogJoint[i]) ? double.NegativeInfinity : chains.LogJoint[i];
-            for (int done = 0; done < s; done += block)
-            {
-                int m = Math.Min(block, s - done);
-                for (int t = 0; t < m * j; t++) zs[t] = rng.NextNormal();
-                _model.LogJoint(xs, zs, m, lj, default);
-                for (int c = 0; c < m; c++)
-                {
-                    if (!(lj[c] > best)) continue;   // NaN never wins
-                    best = lj[c];
-                    zs.AsSpan(c * j, j).CopyTo(chains.Positions.AsSpan(i * j, j));
-                    moved = true;
-                }
-            }
+            moved |= search.Improve(s, rng, best, chains.Positions.AsSpan(i * j, j));
         }
         if (moved) _hmc.Refresh(xb, chains);
     }

@@ -126,7 +126,7 @@ public sealed class PosteriorImportanceSampling
                 for (int k = 0; k < c; k++) x.Slice((start + i) * d, d).CopyTo(xr.AsSpan((i * c + k) * d, d));
             var chains = new HmcChains(chainsInBatch, j, Settings.Hmc.InitialStepSize, Settings.Seed, ChainStreams + (ulong)start * (ulong)c);
             _hmc.Initialize(xr, chains);
-            ChooseStarts(xr, n, c, start, chains, xs, zs, lj);
+            ChooseStarts(xr, n, c, start, chains);
             var adapt = new DualAveraging(chains, Settings.Hmc.TargetAcceptance);
             for (int t = 0; t < Settings.BurnIn; t++)
             {
@@ -204,37 +204,23 @@ public sealed class PosteriorImportanceSampling
         return (logMean, ess);
     }
 
-    private void ChooseStarts(float[] xr, int n, int c, int firstRow, HmcChains chains, float[] xs, double[] zs, double[] lj)
+    private void ChooseStarts(float[] xr, int n, int c, int firstRow, HmcChains chains)
     {
         int s = Settings.StartCandidates, d = _model.InputSize, j = _model.Latent;
         if (s == 0) return;
+        var search = new PriorStartSearch(_model, s);
         bool moved = false;
         for (int i = 0; i < n; i++)
         {
-            ReadOnlySpan<float> xi = xr.AsSpan(i * c * d, d);
-            int fill = Math.Min(Block, s);
-            for (int r = 0; r < fill; r++) xi.CopyTo(xs.AsSpan(r * d, d));
+            search.Load(xr.AsSpan(i * c * d, d));
             for (int k = 0; k < c; k++)
             {
                 int chain = i * c + k;
                 // Chain 0 keeps the model's own start (a VAE's encoder mean) when it is finite; the others start at the best of
                 // their own prior draws, so that a mode the model's start misses still gets a chain.
                 if (k == 0 && double.IsFinite(chains.LogJoint[chain])) continue;
-                double best = double.NegativeInfinity;
                 var rng = Rng.ForStream(Settings.Seed, CandidateStreams + (ulong)(firstRow + i) * (ulong)c + (ulong)k);
-                for (int done = 0; done < s; done += Block)
-                {
-                    int m = Math.Min(Block, s - done);
-                    for (int t = 0; t < m * j; t++) zs[t] = rng.NextNormal();
-                    _model.LogJoint(xs, zs, m, lj, default);
-                    for (int r = 0; r < m; r++)
-                    {
-                        if (!(lj[r] > best)) continue;
-                        best = lj[r];
-                        zs.AsSpan(r * j, j).CopyTo(chains.Positions.AsSpan(chain * j, j));
-                        moved = true;
-                    }
-                }
+                moved |= search.Improve(s, rng, double.NegativeInfinity, chains.Positions.AsSpan(chain * j, j));
             }
         }
         if (moved) _hmc.Refresh(xr, chains);
